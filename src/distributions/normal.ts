@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { type PRNGKey, normal } from '../kernel/rng.js';
+import { type Constraint, real } from './constraints.js';
+import { Distribution, type DistributionOptions } from './distribution.js';
+import { promoteParams } from './params.js';
+import type { TensorLike } from './tensor-like.js';
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** The normal distribution with mean `loc` and standard deviation `scale`. */
+export class Normal extends Distribution {
+  readonly loc: tf.Tensor;
+  readonly scale: tf.Tensor;
+
+  constructor(loc: TensorLike = 0, scale: TensorLike = 1, options: DistributionOptions = {}) {
+    const { tensors, batchShape } = promoteParams('Normal', { loc, scale });
+    super(batchShape, [], options);
+    this.loc = tensors.loc!;
+    this.scale = tensors.scale!;
+    if (this.validateArgs) this.checkParam(tf.tidy(() => tf.cast(tf.greater(this.scale, 0), 'float32')), 'scale', '> 0', this.scale);
+  }
+
+  get support(): Constraint {
+    return real;
+  }
+  override get hasRsample(): boolean {
+    return true;
+  }
+
+  protected sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {
+    const eps = normal(key, this.shape(sampleShape));
+    return tf.add(this.loc, tf.mul(this.scale, eps));
+  }
+
+  protected logProbImpl(value: tf.Tensor): tf.Tensor {
+    const z = tf.div(tf.sub(value, this.loc), this.scale);
+    return tf.neg(tf.add(tf.add(tf.mul(0.5, tf.square(z)), tf.log(this.scale)), HALF_LOG_2PI));
+  }
+
+  override get mean(): tf.Tensor {
+    return tf.broadcastTo(this.loc, this.batchShape);
+  }
+  override get variance(): tf.Tensor {
+    return tf.broadcastTo(tf.square(this.scale), this.batchShape);
+  }
+  override entropy(): tf.Tensor {
+    return tf.broadcastTo(tf.add(tf.log(this.scale), 0.5 + HALF_LOG_2PI), this.batchShape);
+  }
+}
