@@ -90,6 +90,17 @@ export function subsample(data: TensorLike, eventDim: number): tf.Tensor {
   return applyStack(msg);
 }
 
+/**
+ * A fresh PRNG key from the enclosing seed handler, or null when none is installed (NumPyro's
+ * prng_key); for code that needs randomness outside a sample site, such as a guide's set-up.
+ */
+export function prngKey(): PRNGKey | null {
+  if (STACK.length === 0) return null;
+  const msg = makeMessage('prngKey', '_prng_key');
+  applyStack(msg).dispose();
+  return msg.key;
+}
+
 export interface PlateOptions {
   /** Draw this many indices at random without replacement on each run; log-densities are scaled by size / subsampleSize. */
   subsampleSize?: number;

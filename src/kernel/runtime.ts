@@ -6,7 +6,7 @@
  * every handler further out. Everything here is synchronous: a module-level stack cannot survive
  * interleaved `await`s.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 import type { Constraint } from '../distributions/constraints.js';
 import type { Distribution } from '../distributions/distribution.js';
@@ -14,7 +14,7 @@ import { type TensorLike, toTensor } from '../distributions/tensor-like.js';
 import { ModelError, VinferError } from './errors.js';
 import type { PRNGKey } from './rng.js';
 
-export type SiteType = 'sample' | 'param' | 'deterministic' | 'plate' | 'subsample';
+export type SiteType = 'sample' | 'param' | 'deterministic' | 'plate' | 'subsample' | 'prngKey';
 
 /** Per-site options read by losses and guides. */
 export interface InferConfig {
@@ -55,6 +55,9 @@ export interface Message {
 
 /** A recorded message. */
 export type Site = Readonly<Message>;
+
+/** The placeholder value of a prngKey message (its payload is `key`). */
+const EMPTY = (): tf.Tensor => tf.zeros([0]);
 
 export const STACK: Messenger[] = []; // STACK[0] is the outermost installed handler
 
@@ -105,6 +108,9 @@ function defaultProcess(msg: Message): void {
       msg.value = draw(msg.key);
       return;
     }
+    case 'prngKey':
+      msg.value = EMPTY();
+      return;
     default:
       throw new VinferError(`internal: site '${msg.name}' of type '${msg.type}' reached the default handler without a value`);
   }

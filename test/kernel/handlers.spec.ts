@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { Normal } from '../../src/distributions/normal.js';
 import { ModelError, ValueError } from '../../src/kernel/errors.js';
 import { block, condition, mask, replay, scale, seed, substitute, trace } from '../../src/kernel/handlers/index.js';
-import { deterministic, factor, param, sample } from '../../src/kernel/primitives.js';
+import { deterministic, factor, param, prngKey, sample } from '../../src/kernel/primitives.js';
 import { PRNGKey } from '../../src/kernel/rng.js';
 import { type Message, Messenger, STACK } from '../../src/kernel/runtime.js';
 import { logProbSum, siteLogProb } from '../../src/kernel/trace-data.js';
@@ -187,5 +187,16 @@ describe('handlers', () => {
       const asyncModel = async () => sample('z', new Normal(0, 1), { obs: 0 });
       expectVinferError(() => trace(seed(asyncModel, 0)).getTrace(), ModelError, 'synchronous');
     });
+  });
+});
+
+describe('prngKey', () => {
+  it('is null outside a seed handler and a fresh key inside one, repeatable for the same seed', () => {
+    expect(prngKey()).to.equal(null);
+    const a = seed(() => prngKey(), 5)();
+    const b = seed(() => prngKey(), 5)();
+    expect(a).to.not.equal(null);
+    expect(a).to.deep.equal(b);
+    expect(trace(seed(() => prngKey(), 5)).getTrace().size).to.equal(0);
   });
 });

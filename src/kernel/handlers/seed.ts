@@ -21,7 +21,7 @@ export class SeedMessenger extends Messenger {
       if (msg.args.needsKey) msg.key = foldIn(this.baseKey, msg.args.keyTag as number);
       return;
     }
-    const needsKey = msg.type === 'sample' || (msg.type === 'param' && typeof msg.args.init === 'function');
+    const needsKey = msg.type === 'sample' || msg.type === 'prngKey' || (msg.type === 'param' && typeof msg.args.init === 'function');
     if (!needsKey) return;
     const [next, sub] = split(this.key);
     this.key = next!;

@@ -22,7 +22,7 @@ export class SubstituteMessenger extends Messenger {
   }
 
   override process(msg: Message): void {
-    if (msg.type === 'subsample') return;
+    if ((msg.type === 'subsample' || msg.type === 'prngKey')) return;
     if (this.opts.data !== undefined) {
       const v = this.opts.data[msg.name];
       if (v !== undefined) msg.value = toTensor(v);

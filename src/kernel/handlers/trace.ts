@@ -12,7 +12,7 @@ export class TraceMessenger extends Messenger {
   readonly trace: Trace = new Map();
 
   override postprocess(msg: Message): void {
-    if (msg.type === 'subsample') return;
+    if (msg.type === 'subsample' || msg.type === 'prngKey') return;
     const existing = this.trace.get(msg.name);
     if (existing !== undefined) {
       if (msg.type === 'sample' || msg.type === 'deterministic' || existing.type !== msg.type) {

@@ -1,0 +1,4 @@
+export { ELBO, type ELBOOptions, getTraces, checkModelGuide } from './elbo.js';
+export { TraceELBO, type TraceELBOOptions, elboParticle } from './trace-elbo.js';
+export { TraceMeanFieldELBO } from './trace-mean-field-elbo.js';
+export { RenyiELBO, type RenyiELBOOptions } from './renyi-elbo.js';
