@@ -156,11 +156,17 @@ export class Predictive<A extends unknown[] = any[]> {
     const out: Record<string, tf.Tensor> = {};
     for (const name of this.pick(tr, posterior)) {
       const v = tr.get(name)!.value!;
-      const full = v.rank >= -dim && v.shape[v.rank + dim] === n ? v : tf.broadcastTo(tf.expandDims(v, 0), [n, ...v.shape]);
-      // Move the particle dim to the front and drop the size-1 dims between it and the site's own dims.
-      const lead = full.rank + dim;
-      const moved = lead === 0 ? full : tf.squeeze(full, Array.from({ length: lead }, (_, i) => i).filter((i) => full.shape[i] === 1));
-      out[name] = tf.reshape(moved, [...this.batchShape, ...moved.shape.slice(1)]);
+      // The site's shape in a single draw; the parallel value holds it with the sample dim at `dim`.
+      const own = probe.tr.get(name)?.value?.shape ?? v.shape;
+      const axis = v.rank + dim;
+      let lead: tf.Tensor;
+      if (axis >= 0 && v.shape[axis] === n) {
+        const perm = [axis, ...Array.from({ length: v.rank }, (_, i) => i).filter((i) => i !== axis)];
+        lead = tf.transpose(v, perm);
+      } else {
+        lead = tf.broadcastTo(tf.expandDims(v, 0), [n, ...v.shape]);
+      }
+      out[name] = tf.reshape(lead, [...this.batchShape, ...own]);
     }
     return out;
   }
