@@ -314,9 +314,10 @@ export class MaskedDistribution extends Distribution {
     return this.baseDist.hasEnumerateSupport;
   }
   protected sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {
-    const x = this.baseDist.sample(key, sampleShape);
-    const want = this.shape(sampleShape);
-    return sameShape(x.shape, want) ? x : tf.broadcastTo(x, want);
+    // A mask that widens the batch shape needs independent draws along the new dims (NumPyro
+    // expands the base); broadcasting one draw would repeat it, or fail for a leading sample dim.
+    const base = sameShape(this.baseDist.batchShape, this.batchShape) ? this.baseDist : this.baseDist.expand(this.batchShape);
+    return base.sample(key, sampleShape);
   }
   protected logProbImpl(value: tf.Tensor): tf.Tensor {
     const lp = this.baseDist.logProb(value);

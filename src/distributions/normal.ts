@@ -4,7 +4,8 @@ import { type PRNGKey, normal } from '../kernel/rng.js';
 import { type Constraint, real } from './constraints.js';
 import { Distribution, type DistributionOptions } from './distribution.js';
 import { promoteParams } from './params.js';
-import type { TensorLike } from './tensor-like.js';
+import { erfc, ndtri } from './special.js';
+import { type TensorLike, toTensor } from './tensor-like.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -46,5 +47,16 @@ export class Normal extends Distribution {
   }
   override entropy(): tf.Tensor {
     return tf.broadcastTo(tf.add(tf.log(this.scale), 0.5 + HALF_LOG_2PI), this.batchShape);
+  }
+  /** P(X <= value), as erfc of -z/√2 so that the lower tail keeps its relative accuracy. */
+  override cdf(value: TensorLike): tf.Tensor {
+    return tf.tidy(() => {
+      const z = tf.div(tf.sub(toTensor(value), this.loc), this.scale);
+      return tf.mul(0.5, erfc(tf.mul(z, -Math.SQRT1_2)));
+    });
+  }
+  /** The quantile function loc + scale · Φ⁻¹(q). */
+  override icdf(q: TensorLike): tf.Tensor {
+    return tf.tidy(() => tf.add(this.loc, tf.mul(this.scale, ndtri(toTensor(q)))));
   }
 }
