@@ -2,7 +2,7 @@
  * SVIState: everything a run needs to continue, as plain data — unconstrained parameters,
  * optimiser state, PRNG key and step count — plus its JSON form for checkpoints.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 import type { OptimizerState, Params, StateTree } from '../optim/optimizer.js';
 import { type JsonValue, disposeTree, treeFromJSON, treeTensors, treeToJSON } from '../optim/state.js';
@@ -70,6 +70,11 @@ export function stateFromJSON(json: unknown, source = 'checkpoint'): { state: SV
   }
   if (!Number.isInteger(o.step) || (o.step as number) < 0) throw new CheckpointError(`${source}: "step" must be an integer >= 0`);
   if (!isPRNGKey(o.rngKey)) throw new CheckpointError(`${source}: "rngKey" is not a PRNG key`);
+  // Decode inside tidy so that a failure part-way releases what was already decoded.
+  return tf.tidy((() => decodeState(o, source)) as unknown as () => tf.TensorContainer) as unknown as { state: SVIState; meta: Record<string, JsonValue> };
+}
+
+function decodeState(o: Record<string, unknown>, source: string): { state: SVIState; meta: Record<string, JsonValue> } {
   const params = treeFromJSON(o.params as JsonValue) as unknown as Params;
   const shapes = (o.paramShapes ?? {}) as Record<string, number[]>;
   for (const [k, t] of Object.entries(params)) {
@@ -82,7 +87,7 @@ export function stateFromJSON(json: unknown, source = 'checkpoint'): { state: SV
     params,
     optimState: treeFromJSON(o.optimState as JsonValue) as unknown as OptimizerState,
     mutableState: o.mutableState === null || o.mutableState === undefined ? null : (treeFromJSON(o.mutableState as JsonValue) as unknown as Params),
-    rngKey: o.rngKey,
+    rngKey: o.rngKey as PRNGKey,
     step: o.step as number,
   };
   return { state, meta: (o.meta ?? {}) as Record<string, JsonValue> };

@@ -240,9 +240,18 @@ export class SVI<A extends unknown[] = any[]> {
       },
     };
     const subs: Subscription[] = [];
-    for (const cb of callbacks) {
-      const s = cb.attach(ctx);
-      if (s) subs.push(s);
+    const attached: Callback[] = [];
+    try {
+      for (const cb of callbacks) {
+        const s = cb.attach(ctx);
+        attached.push(cb);
+        if (s) subs.push(s);
+      }
+    } catch (e) {
+      for (const s of subs) s.unsubscribe();
+      await closeAll(attached);
+      disposeState(start);
+      throw e;
     }
     const losses = new Float32Array(numSteps);
     let state = start;
@@ -283,10 +292,10 @@ export class SVI<A extends unknown[] = any[]> {
       ...(reason === 'error' ? { error } : { result }),
     });
     for (const s of subs) s.unsubscribe();
-    for (const cb of callbacks) await cb.close?.();
-    if (reason === 'error') {
+    const closeError = await closeAll(callbacks);
+    if (reason === 'error' || closeError !== null) {
       tf.dispose(Object.values(result.params));
-      throw error;
+      throw error ?? closeError;
     }
     return result;
   }
@@ -326,6 +335,19 @@ export class SVI<A extends unknown[] = any[]> {
     this.current = null;
     this.subject.complete();
   }
+}
+
+/** Closes every callback even when one fails; returns the first failure, if any. */
+async function closeAll(callbacks: Callback[]): Promise<Error | null> {
+  let first: Error | null = null;
+  for (const cb of callbacks) {
+    try {
+      await cb.close?.();
+    } catch (e) {
+      first ??= e instanceof Error ? e : new Error(String(e));
+    }
+  }
+  return first;
 }
 
 /** Adds the step number to an error from inside a step, keeping its class. */
