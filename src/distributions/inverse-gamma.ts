@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+
+import type { PRNGKey } from '../kernel/rng.js';
+import { type Constraint, positive } from './constraints.js';
+import { Distribution, type DistributionOptions } from './distribution.js';
+import { positive01, whereMask } from './family-utils.js';
+import { standardGammaRsample } from './gamma-sampler.js';
+import { promoteParams } from './params.js';
+import { digamma, lgamma } from './special.js';
+import type { TensorLike } from './tensor-like.js';
+
+/**
+ * The inverse-gamma distribution: 1 / X for X ~ Gamma(concentration, rate), with density
+ * rate^a x^(-a-1) exp(-rate / x) / Gamma(a). Reparameterised through the gamma draws.
+ * @public
+ */
+export class InverseGamma extends Distribution {
+  readonly concentration: tf.Tensor;
+  readonly rate: tf.Tensor;
+
+  /**
+   * @param concentration - shape parameter a > 0
+   * @param rate - scale > 0 (the rate of the gamma variable inverted). @defaultValue 1
+   * @throws {ValueError} when a parameter is not positive (with validation on)
+   */
+  constructor(concentration: TensorLike, rate: TensorLike = 1, options: DistributionOptions = {}) {
+    const { tensors, batchShape } = promoteParams('InverseGamma', { concentration, rate });
+    super(batchShape, [], options);
+    this.concentration = tensors.concentration!;
+    this.rate = tensors.rate!;
+    if (this.validateArgs) {
+      tf.tidy(() => {
+        this.checkParam(positive01(this.concentration), 'concentration', '> 0', this.concentration);
+        this.checkParam(positive01(this.rate), 'rate', '> 0', this.rate);
+      });
+    }
+  }
+
+  get support(): Constraint {
+    return positive;
+  }
+  override get hasRsample(): boolean {
+    return true;
+  }
+
+  protected sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {
+    return tf.tidy(() => tf.div(this.rate, standardGammaRsample(key, this.concentration, this.shape(sampleShape))));
+  }
+
+  protected logProbImpl(value: tf.Tensor): tf.Tensor {
+    // a log rate - lgamma(a) - (a + 1) log x - rate / x
+    return tf.tidy(() => {
+      const a = this.concentration;
+      const norm = tf.sub(tf.mul(a, tf.log(this.rate)), lgamma(a));
+      return tf.sub(tf.sub(norm, tf.mul(tf.add(a, 1), tf.log(value))), tf.div(this.rate, value));
+    });
+  }
+
+  /** rate / (a - 1) for a > 1, +Infinity otherwise. */
+  override get mean(): tf.Tensor {
+    return tf.tidy(() => {
+      const a = this.concentration;
+      const m = tf.div(this.rate, tf.sub(a, 1));
+      return tf.broadcastTo(whereMask(tf.step(tf.sub(a, 1)), m, Infinity), this.batchShape);
+    });
+  }
+  /** rate^2 / ((a - 1)^2 (a - 2)) for a > 2, +Infinity otherwise. */
+  override get variance(): tf.Tensor {
+    return tf.tidy(() => {
+      const a = this.concentration;
+      const v = tf.div(tf.square(this.rate), tf.mul(tf.square(tf.sub(a, 1)), tf.sub(a, 2)));
+      return tf.broadcastTo(whereMask(tf.step(tf.sub(a, 2)), v, Infinity), this.batchShape);
+    });
+  }
+  override entropy(): tf.Tensor {
+    // a + log rate + lgamma(a) - (1 + a) digamma(a)
+    return tf.tidy(() => {
+      const a = this.concentration;
+      const h = tf.sub(tf.add(tf.add(a, tf.log(this.rate)), lgamma(a)), tf.mul(tf.add(1, a), digamma(a)));
+      return tf.broadcastTo(h, this.batchShape);
+    });
+  }
+}
