@@ -35,8 +35,8 @@ export class Bernoulli extends Distribution {
     this.param = t;
     if (this.validateArgs) {
       tf.tidy(() => {
-        if (kind === 'probs') this.checkParam(inUnitInterval(t), 'probs', 'in [0, 1]', t);
-        else this.checkParam(notNaN(t), 'logits', 'not NaN', t);
+        if (kind === 'probs') this.checkParam(() => inUnitInterval(t), 'probs', 'in [0, 1]', t);
+        else this.checkParam(() => notNaN(t), 'logits', 'not NaN', t);
       });
     }
   }

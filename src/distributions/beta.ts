@@ -37,8 +37,8 @@ export class Beta extends Distribution {
     this.concentration0 = tensors.concentration0!;
     if (this.validateArgs) {
       tf.tidy(() => {
-        this.checkParam(positive01(this.concentration1), 'concentration1', '> 0', this.concentration1);
-        this.checkParam(positive01(this.concentration0), 'concentration0', '> 0', this.concentration0);
+        this.checkParam(() => positive01(this.concentration1), 'concentration1', '> 0', this.concentration1);
+        this.checkParam(() => positive01(this.concentration0), 'concentration0', '> 0', this.concentration0);
       });
     }
   }

@@ -52,9 +52,9 @@ export class Binomial extends Distribution {
     this.supportConstraint = integerInterval(0, this.totalCount);
     if (this.validateArgs) {
       tf.tidy(() => {
-        this.checkParam(isNonnegativeInteger(this.totalCount), 'totalCount', 'a non-negative integer', this.totalCount);
-        if (kind === 'probs') this.checkParam(inUnitInterval(this.param), 'probs', 'in [0, 1]', this.param);
-        else this.checkParam(notNaN(this.param), 'logits', 'not NaN', this.param);
+        this.checkParam(() => isNonnegativeInteger(this.totalCount), 'totalCount', 'a non-negative integer', this.totalCount);
+        if (kind === 'probs') this.checkParam(() => inUnitInterval(this.param), 'probs', 'in [0, 1]', this.param);
+        else this.checkParam(() => notNaN(this.param), 'logits', 'not NaN', this.param);
       });
     }
   }

@@ -44,7 +44,7 @@ export class Categorical extends Distribution {
     if (this.validateArgs) {
       tf.tidy(() => {
         const [ok, what, expected] = categoricalParamCheck(parsed.kind, parsed.param);
-        this.checkParam(ok, what, expected, parsed.param);
+        this.checkParam(() => ok, what, expected, parsed.param);
       });
     }
   }

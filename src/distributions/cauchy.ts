@@ -38,7 +38,7 @@ export class Cauchy extends Distribution {
     super(batchShape, [], options);
     this.loc = tensors.loc!;
     this.scale = tensors.scale!;
-    if (this.validateArgs) tf.tidy(() => this.checkParam(positive01(this.scale), 'scale', '> 0', this.scale));
+    if (this.validateArgs) tf.tidy(() => this.checkParam(() => positive01(this.scale), 'scale', '> 0', this.scale));
   }
 
   get support(): Constraint {

@@ -26,6 +26,6 @@ export class Chi2 extends Gamma {
 
   protected override validateParams(): void {
     // Runs inside Gamma's constructor, before this.df is set: df is 2 * concentration.
-    tf.tidy(() => this.checkParam(positive01(this.concentration), 'df', '> 0', tf.mul(this.concentration, 2)));
+    tf.tidy(() => this.checkParam(() => positive01(this.concentration), 'df', '> 0', tf.mul(this.concentration, 2)));
   }
 }

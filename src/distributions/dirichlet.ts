@@ -36,7 +36,7 @@ export class Dirichlet extends Distribution {
     }
     super(c.shape.slice(0, -1), c.shape.slice(-1), options);
     this.concentration = c;
-    if (this.validateArgs) tf.tidy(() => this.checkParam(positive01(c), 'concentration', '> 0', c));
+    if (this.validateArgs) tf.tidy(() => this.checkParam(() => positive01(c), 'concentration', '> 0', c));
   }
 
   get support(): Constraint {

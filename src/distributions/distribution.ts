@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ValueError, fmtShape } from '../kernel/errors.js';
 import type { PRNGKey } from '../kernel/rng.js';
 import { type Constraint, independent as independentConstraint } from './constraints.js';
-import { type TensorLike, broadcastShapes, sameShape, toTensor } from './tensor-like.js';
+import { type TensorLike, broadcastShapes, numberSource, sameShape, toTensor } from './tensor-like.js';
 import { isValidationEnabled } from './validation.js';
 
 export interface DistributionOptions {
@@ -120,12 +120,14 @@ export abstract class Distribution {
 
   /**
    * Checks that `value` broadcasts with this distribution and lies in its support; throws a
-   * ValueError naming the family otherwise.
+   * ValueError naming the family otherwise. The support check is skipped for `real` (it could only
+   * catch NaN, which the loss reports anyway) and for a tensor already checked against the same
+   * constraint (observed data is the same tensor on every step).
    */
   protected validateSample(value: tf.Tensor): void {
     const ev = this.eventShape.length;
     const valueEvent = value.shape.slice(value.rank - ev);
-    if (value.rank < ev || !sameShape(valueEvent, this.eventShape) && broadcastShapes(valueEvent, this.eventShape) === undefined) {
+    if (value.rank < ev || (!sameShape(valueEvent, this.eventShape) && broadcastShapes(valueEvent, this.eventShape) === undefined)) {
       throw new ValueError(
         `${this.familyName}.logProb: value shape ${fmtShape(value.shape)} does not end in event shape ${fmtShape(this.eventShape)}`,
       );
@@ -135,26 +137,69 @@ export abstract class Distribution {
         `${this.familyName}.logProb: value shape ${fmtShape(value.shape)} does not broadcast with batch shape ${fmtShape(this.batchShape)}`,
       );
     }
-    const ok = tf.tidy(() => tf.min(tf.reshape(this.support.check(value), [-1])).dataSync()[0]);
-    if (ok !== undefined && ok < 1 && value.size > 0) {
+    const support = this.support;
+    if (value.size === 0 || support.name === 'real' || support.name === 'realVector') return;
+    const key = cacheKey(support);
+    if (key !== null && wasValidated(value, key)) return;
+    const n = numberSource(value);
+    const ok = tf.tidy(() => tf.min(tf.reshape(support.check(value), [-1])).dataSync()[0]);
+    if (ok !== undefined && ok < 1) {
       throw new ValueError(
-        `${this.familyName}.logProb: value outside the support ${this.support.name} (value shape ${fmtShape(value.shape)}). ` +
+        `${this.familyName}.logProb: value ${n !== undefined ? n : `of shape ${fmtShape(value.shape)}`} is outside the support ${support.name}. ` +
           `Pass { validateArgs: false } to get -Infinity instead.`,
       );
     }
+    if (key !== null) markValidated(value, key);
   }
 
-  /** Throws a ValueError when the 0/1 tensor `ok` is not all ones; `what` names the argument. */
-  protected checkParam(ok: tf.Tensor, what: string, expected: string, value: tf.Tensor): void {
+  /**
+   * Throws a ValueError when `ok` (a 0/1 tensor, or a function making one) is not all ones; `what`
+   * names the argument. A scalar made from a JS number is checked in JS when `expected` is one of
+   * the common conditions, and a tensor that passed the same check before is not checked again.
+   */
+  protected checkParam(ok: tf.Tensor | (() => tf.Tensor), what: string, expected: string, value: tf.Tensor): void {
     if (!this.validateArgs) return;
-    const bad = tf.tidy(() => tf.min(tf.reshape(ok, [-1])).dataSync()[0]);
-    if (bad !== undefined && bad < 1) {
-      const [lo, hi] = tf.tidy(() => [tf.min(value).dataSync()[0], tf.max(value).dataSync()[0]]);
-      throw new ValueError(
-        `${this.familyName}: argument '${what}' must be ${expected}, got values in [${lo}, ${hi}] in a tensor of shape ${fmtShape(value.shape)}`,
-      );
+    const key = `param:${expected}`;
+    const n = numberSource(value);
+    const jsCheck = JS_CHECKS[expected];
+    let passed: boolean;
+    if (n !== undefined && jsCheck !== undefined) passed = jsCheck(n);
+    else if (wasValidated(value, key)) return;
+    else passed = (tf.tidy(() => tf.min(tf.reshape(typeof ok === 'function' ? ok() : ok, [-1])).dataSync()[0]) ?? 1) >= 1;
+    if (passed) {
+      markValidated(value, key);
+      return;
     }
+    const [lo, hi] = tf.tidy(() => [tf.min(value).dataSync()[0], tf.max(value).dataSync()[0]]);
+    const got = value.size === 1 ? `${lo}` : `values in [${lo}, ${hi}] in a tensor of shape ${fmtShape(value.shape)}`;
+    throw new ValueError(`${this.familyName}: argument '${what}' must be ${expected}, got ${got}`);
   }
+}
+
+/** JS versions of the common parameter conditions, keyed by their `expected` text. */
+const JS_CHECKS: Record<string, (x: number) => boolean> = {
+  '> 0': (x) => x > 0,
+  '>= 0': (x) => x >= 0,
+  'in [0, 1]': (x) => x >= 0 && x <= 1,
+  'in (0, 1]': (x) => x > 0 && x <= 1,
+  'in [0, 1)': (x) => x >= 0 && x < 1,
+  'not NaN': (x) => !Number.isNaN(x),
+  'a non-negative integer': (x) => x >= 0 && Number.isInteger(x),
+};
+
+/** Tensors (immutable in tfjs) that passed a check, by check key. */
+const VALIDATED = new WeakMap<tf.Tensor, Set<string>>();
+function wasValidated(t: tf.Tensor, key: string): boolean {
+  return VALIDATED.get(t)?.has(key) ?? false;
+}
+function markValidated(t: tf.Tensor, key: string): void {
+  let set = VALIDATED.get(t);
+  if (set === undefined) VALIDATED.set(t, (set = new Set()));
+  set.add(key);
+}
+/** A constraint's name identifies it unless it holds tensor bounds (named `tensor[...]`). */
+function cacheKey(c: Constraint): string | null {
+  return c.name.includes('tensor') ? null : `support:${c.name}`;
 }
 
 /** Sums the rightmost `n` dims of `x` (event dims of a log-density). */

@@ -22,7 +22,7 @@ export class Exponential extends Distribution {
     const { tensors, batchShape } = promoteParams('Exponential', { rate });
     super(batchShape, [], options);
     this.rate = tensors.rate!;
-    if (this.validateArgs) tf.tidy(() => this.checkParam(positive01(this.rate), 'rate', '> 0', this.rate));
+    if (this.validateArgs) tf.tidy(() => this.checkParam(() => positive01(this.rate), 'rate', '> 0', this.rate));
   }
 
   get support(): Constraint {

@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ValueError, fmtShape } from '../kernel/errors.js';
 import { type PRNGKey, foldIn, normals, split, uniforms } from '../kernel/rng.js';
 import { customOp, sumToShape } from './grad-utils.js';
+import { digamma64 } from './special-kernels.js';
 import { broadcastShapes, sameShape, shapeSize } from './tensor-like.js';
 
 const EPS = 1e-15;
@@ -83,17 +84,6 @@ function logGammaDraw(alpha: number, s: KeyStream): number {
       return boosted ? logZ + Math.log(s.uniform()) / alpha : logZ;
     }
   }
-}
-
-/** Digamma in double precision: recurrence to x >= 10, then the asymptotic series. */
-function digamma64(x: number): number {
-  let r = 0;
-  while (x < 10) {
-    r -= 1 / x;
-    x += 1;
-  }
-  const q = 1 / (x * x);
-  return r + Math.log(x) - 0.5 / x - q * (1 / 12 - q * (1 / 120 - q * (1 / 252 - q * (1 / 240 - q / 132))));
 }
 
 /**

@@ -35,8 +35,8 @@ export class Gamma extends Distribution {
   /** Checks the parameters; subclasses that reparameterise (Chi2) report their own names. */
   protected validateParams(): void {
     tf.tidy(() => {
-      this.checkParam(positive01(this.concentration), 'concentration', '> 0', this.concentration);
-      this.checkParam(positive01(this.rate), 'rate', '> 0', this.rate);
+      this.checkParam(() => positive01(this.concentration), 'concentration', '> 0', this.concentration);
+      this.checkParam(() => positive01(this.rate), 'rate', '> 0', this.rate);
     });
   }
 

@@ -35,8 +35,8 @@ export class Geometric extends Distribution {
     if (this.validateArgs) {
       tf.tidy(() => {
         if (kind === 'probs') {
-          this.checkParam(tf.cast(tf.logicalAnd(tf.greater(t, 0), tf.lessEqual(t, 1)), 'float32'), 'probs', 'in (0, 1]', t);
-        } else this.checkParam(notNaN(t), 'logits', 'not NaN', t);
+          this.checkParam(() => tf.cast(tf.logicalAnd(tf.greater(t, 0), tf.lessEqual(t, 1)), 'float32'), 'probs', 'in (0, 1]', t);
+        } else this.checkParam(() => notNaN(t), 'logits', 'not NaN', t);
       });
     }
   }

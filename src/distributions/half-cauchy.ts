@@ -30,7 +30,7 @@ export class HalfCauchy extends Distribution {
     const { tensors, batchShape } = promoteParams('HalfCauchy', { scale });
     super(batchShape, [], options);
     this.scale = tensors.scale!;
-    if (this.validateArgs) tf.tidy(() => this.checkParam(positive01(this.scale), 'scale', '> 0', this.scale));
+    if (this.validateArgs) tf.tidy(() => this.checkParam(() => positive01(this.scale), 'scale', '> 0', this.scale));
   }
 
   get support(): Constraint {

@@ -26,7 +26,7 @@ export class HalfNormal extends Distribution {
     const { tensors, batchShape } = promoteParams('HalfNormal', { scale });
     super(batchShape, [], options);
     this.scale = tensors.scale!;
-    if (this.validateArgs) tf.tidy(() => this.checkParam(positive01(this.scale), 'scale', '> 0', this.scale));
+    if (this.validateArgs) tf.tidy(() => this.checkParam(() => positive01(this.scale), 'scale', '> 0', this.scale));
   }
 
   get support(): Constraint {

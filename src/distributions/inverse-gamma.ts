@@ -30,8 +30,8 @@ export class InverseGamma extends Distribution {
     this.rate = tensors.rate!;
     if (this.validateArgs) {
       tf.tidy(() => {
-        this.checkParam(positive01(this.concentration), 'concentration', '> 0', this.concentration);
-        this.checkParam(positive01(this.rate), 'rate', '> 0', this.rate);
+        this.checkParam(() => positive01(this.concentration), 'concentration', '> 0', this.concentration);
+        this.checkParam(() => positive01(this.rate), 'rate', '> 0', this.rate);
       });
     }
   }

@@ -34,7 +34,7 @@ export class Laplace extends Distribution {
     super(batchShape, [], options);
     this.loc = tensors.loc!;
     this.scale = tensors.scale!;
-    if (this.validateArgs) tf.tidy(() => this.checkParam(positive01(this.scale), 'scale', '> 0', this.scale));
+    if (this.validateArgs) tf.tidy(() => this.checkParam(() => positive01(this.scale), 'scale', '> 0', this.scale));
   }
 
   get support(): Constraint {

@@ -54,7 +54,7 @@ export class LKJCholesky extends Distribution {
     this.dimension = dimension;
     this.concentration = tensors.concentration!;
     this.sampleMethod = method;
-    if (this.validateArgs) tf.tidy(() => this.checkParam(positive01(this.concentration), 'concentration', '> 0', this.concentration));
+    if (this.validateArgs) tf.tidy(() => this.checkParam(() => positive01(this.concentration), 'concentration', '> 0', this.concentration));
   }
 
   get support(): Constraint {

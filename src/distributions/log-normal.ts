@@ -31,7 +31,7 @@ export class LogNormal extends TransformedDistribution {
     super(new Normal(tensors.loc!, tensors.scale!, { validateArgs: false }), [new Exp()], options);
     this.loc = tensors.loc!;
     this.scale = tensors.scale!;
-    if (this.validateArgs) tf.tidy(() => this.checkParam(positive01(this.scale), 'scale', '> 0', this.scale));
+    if (this.validateArgs) tf.tidy(() => this.checkParam(() => positive01(this.scale), 'scale', '> 0', this.scale));
   }
 
   override get mean(): tf.Tensor {

@@ -55,7 +55,7 @@ export class LowRankMultivariateNormal extends Distribution {
     this.loc = l;
     this.covFactor = w;
     this.covDiag = dg;
-    if (this.validateArgs) tf.tidy(() => this.checkParam(positive01(dg), 'covDiag', '> 0', dg));
+    if (this.validateArgs) tf.tidy(() => this.checkParam(() => positive01(dg), 'covDiag', '> 0', dg));
     this.capacitanceTril = tf.tidy(() => {
       const r = w.shape[w.rank - 1]!;
       const wScaled = tf.div(w, tf.expandDims(dg, -1)); // D^-1 W

@@ -72,9 +72,9 @@ export class Multinomial extends Distribution {
     this.supportConstraint = new MultinomialConstraint(n);
     if (this.validateArgs) {
       tf.tidy(() => {
-        this.checkParam(isNonnegativeInteger(n), 'totalCount', 'a non-negative integer', n);
+        this.checkParam(() => isNonnegativeInteger(n), 'totalCount', 'a non-negative integer', n);
         const [ok, what, expected] = categoricalParamCheck(parsed.kind, parsed.param);
-        this.checkParam(ok, what, expected, parsed.param);
+        this.checkParam(() => ok, what, expected, parsed.param);
       });
     }
   }

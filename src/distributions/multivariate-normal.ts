@@ -84,7 +84,7 @@ export class MultivariateNormal extends Distribution {
     this.loc = l;
     if (this.validateArgs) {
       const [constraint, expected] = which === 'scaleTril' ? [lowerCholesky, 'lower triangular with a positive diagonal'] : [positiveDefinite, 'symmetric positive definite'];
-      tf.tidy(() => this.checkParam(constraint.check(m), which, expected, m));
+      tf.tidy(() => this.checkParam(() => constraint.check(m), which, expected, m));
     }
     this.givenCovariance = which === 'covarianceMatrix' ? m : undefined;
     this.givenPrecision = which === 'precisionMatrix' ? m : undefined;

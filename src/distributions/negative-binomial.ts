@@ -46,11 +46,11 @@ export class NegativeBinomial extends Distribution {
     this.param = tensors[kind]!;
     if (this.validateArgs) {
       tf.tidy(() => {
-        this.checkParam(tf.cast(tf.greater(this.totalCount, 0), 'float32'), 'totalCount', '> 0', this.totalCount);
+        this.checkParam(() => tf.cast(tf.greater(this.totalCount, 0), 'float32'), 'totalCount', '> 0', this.totalCount);
         if (kind === 'probs') {
           const ok = tf.cast(tf.logicalAnd(tf.greaterEqual(this.param, 0), tf.less(this.param, 1)), 'float32');
-          this.checkParam(ok, 'probs', 'in [0, 1)', this.param);
-        } else this.checkParam(notNaN(this.param), 'logits', 'not NaN', this.param);
+          this.checkParam(() => ok, 'probs', 'in [0, 1)', this.param);
+        } else this.checkParam(() => notNaN(this.param), 'logits', 'not NaN', this.param);
       });
     }
   }

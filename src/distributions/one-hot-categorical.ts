@@ -60,7 +60,7 @@ export class OneHotCategorical extends Distribution {
     if (this.validateArgs) {
       tf.tidy(() => {
         const [ok, what, expected] = categoricalParamCheck(parsed.kind, parsed.param);
-        this.checkParam(ok, what, expected, parsed.param);
+        this.checkParam(() => ok, what, expected, parsed.param);
       });
     }
   }

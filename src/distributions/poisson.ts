@@ -30,7 +30,7 @@ export class Poisson extends Distribution {
     super(t.shape, [], options);
     this.rate = t;
     if (this.validateArgs) {
-      tf.tidy(() => this.checkParam(tf.cast(tf.greaterEqual(t, 0), 'float32'), 'rate', '>= 0', t));
+      tf.tidy(() => this.checkParam(() => tf.cast(tf.greaterEqual(t, 0), 'float32'), 'rate', '>= 0', t));
     }
   }
 

@@ -36,8 +36,8 @@ export class StudentT extends Distribution {
     this.scale = tensors.scale!;
     if (this.validateArgs) {
       tf.tidy(() => {
-        this.checkParam(positive01(this.df), 'df', '> 0', this.df);
-        this.checkParam(positive01(this.scale), 'scale', '> 0', this.scale);
+        this.checkParam(() => positive01(this.df), 'df', '> 0', this.df);
+        this.checkParam(() => positive01(this.scale), 'scale', '> 0', this.scale);
       });
     }
   }

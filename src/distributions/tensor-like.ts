@@ -3,14 +3,26 @@ import * as tf from '@tensorflow/tfjs';
 
 export type TensorLike = number | number[] | number[][] | number[][][] | Float32Array | Int32Array | tf.Tensor;
 
+/** Scalars made from JS numbers, with the number: argument checks can then run in JS, with no kernel. */
+const FROM_NUMBER = new WeakMap<tf.Tensor, number>();
+
 /** A float32 tensor for `x`; tensors pass through (cast to float32 if needed). */
 export function toTensor(x: TensorLike | boolean | boolean[]): tf.Tensor {
   if (x instanceof tf.Tensor) return x.dtype === 'float32' ? x : tf.cast(x, 'float32');
   if (typeof x === 'boolean') return tf.scalar(x ? 1 : 0);
   if (x instanceof Float32Array) return tf.tensor1d(x, 'float32');
   if (x instanceof Int32Array) return tf.tensor1d(Float32Array.from(x), 'float32');
-  if (typeof x === 'number') return tf.scalar(x, 'float32');
+  if (typeof x === 'number') {
+    const t = tf.scalar(x, 'float32');
+    FROM_NUMBER.set(t, Math.fround(x));
+    return t;
+  }
   return tf.tensor(x as number[], undefined, 'float32');
+}
+
+/** The JS number a scalar was made from by toTensor, if it was. */
+export function numberSource(t: tf.Tensor): number | undefined {
+  return FROM_NUMBER.get(t);
 }
 
 /** numpy-style broadcast of shapes; undefined when they are incompatible. */

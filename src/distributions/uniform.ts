@@ -36,7 +36,7 @@ export class Uniform extends Distribution {
     if (this.validateArgs) {
       tf.tidy(() => {
         const gap = tf.sub(this.high, this.low);
-        this.checkParam(tf.cast(tf.greater(gap, 0), 'float32'), 'high', "> 'low' elementwise (values shown: high - low)", gap);
+        this.checkParam(() => tf.cast(tf.greater(gap, 0), 'float32'), 'high', "> 'low' elementwise (values shown: high - low)", gap);
       });
     }
   }

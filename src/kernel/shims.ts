@@ -9,12 +9,15 @@
  *    use the saved forward output, which the tape of an outer `tf.grad` cannot differentiate
  *    ("Cannot compute gradient of y=f(x) with respect to x"), so nested gradients (Hessians,
  *    Laplace approximations) fail. Recomputing costs one extra elementwise op per backward pass.
- * 3. A wasm `UnsortedSegmentSum` kernel written in JS: tfjs-backend-wasm has none, and
+ * 3. Leaner gradients for Multiply, RealDiv, Square, Log and Sqrt (lean-gradients.ts).
+ * 4. A wasm `UnsortedSegmentSum` kernel written in JS: tfjs-backend-wasm has none, and
  *    `tf.gather`'s gradient needs it.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+import { registerLeanGradients } from './lean-gradients.js';
 
 /** Comparison/logical kernels and their input names (a gradient must name every input). */
 const ZERO_GRADIENT_KERNELS: Readonly<Record<string, readonly string[]>> = {
@@ -49,6 +52,7 @@ export function registerShims(): void {
     if (tf.getGradient(kernelName) === undefined) registerZeroGradient(kernelName, inputs);
   }
   registerRecomputingGradients();
+  registerLeanGradients();
 }
 
 function registerZeroGradient(kernelName: string, inputs: readonly string[]): void {

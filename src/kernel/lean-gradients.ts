@@ -1,0 +1,39 @@
+/**
+ * Leaner gradients for the arithmetic kernels every log-density uses. tfjs 4.22's own gradients
+ * for Multiply, RealDiv, Square, Log and Sqrt cast their saved inputs to float32 first; for the
+ * float32 tensors vinfer works with that cast is an extra kernel per operand on every backward
+ * pass (a fifth of the kernels of a small model's step). These compute the same derivatives from
+ * the same saved inputs, casting only non-float32 inputs, and stay differentiable for nested
+ * gradients. Broadcast operands are summed back to their own shapes, as tfjs does.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { sumToShape } from '../distributions/grad-utils.js';
+
+function f32(x: tf.Tensor): tf.Tensor {
+  return x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+}
+
+type Derivatives = (dy: tf.Tensor, saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
+
+function register(kernelName: string, inputsToSave: string[], gradFunc: Derivatives): void {
+  tf.registerGradient({ kernelName, inputsToSave, gradFunc: (dy, saved) => gradFunc(dy as tf.Tensor, saved) });
+}
+
+let registered = false;
+
+export function registerLeanGradients(): void {
+  if (registered) return;
+  registered = true;
+  register('Multiply', ['a', 'b'], (dy, [a, b]) => ({
+    a: () => sumToShape(tf.mul(dy, f32(b!)), a!.shape),
+    b: () => sumToShape(tf.mul(dy, f32(a!)), b!.shape),
+  }));
+  register('RealDiv', ['a', 'b'], (dy, [a, b]) => ({
+    a: () => sumToShape(tf.div(dy, f32(b!)), a!.shape),
+    b: () => sumToShape(tf.neg(tf.div(tf.mul(dy, f32(a!)), tf.square(f32(b!)))), b!.shape),
+  }));
+  register('Square', ['x'], (dy, [x]) => ({ x: () => tf.mul(dy, tf.mul(f32(x!), 2)) }));
+  register('Log', ['x'], (dy, [x]) => ({ x: () => tf.div(dy, f32(x!)) }));
+  register('Sqrt', ['x'], (dy, [x]) => ({ x: () => tf.div(dy, tf.mul(tf.sqrt(f32(x!)), 2)) }));
+}
