@@ -6,7 +6,7 @@ import { PRNGKey } from '../../src/kernel/rng.js';
 import { expectClose, expectNoTensorLeak } from '../helpers/assert.js';
 import { describeFamily } from '../helpers/family-checks.js';
 import { expectMeanGradient, pathwiseGrads } from '../helpers/reparam.js';
-import { digamma64, gammaDLogQuantile64, lgamma64 } from '../helpers/special-ref.js';
+import { digamma64, gammaDLogQuantile64, lgamma64, trigamma64 } from '../helpers/special-ref.js';
 
 const as = [0.5, 1, 2.5, 7, 0.05];
 const bs = [1, 2, 0.5, 3, 1];
@@ -83,6 +83,16 @@ describe('Gamma', () => {
       expectClose(new Gamma(1, 2, { validateArgs: false }).logProb(0), Math.log(2), { rtol: 1e-6 });
       const lp = new Gamma([1, 2, 3], 1).logProb(tf.tensor2d([[0.5], [1.5]]));
       expect(lp.shape).to.deep.equal([2, 3]);
+    });
+  });
+
+  it('logProb can be differentiated twice: d2/dx2 = -(a-1)/x^2 and d2/da2 = -trigamma(a)', () => {
+    tf.tidy(() => {
+      const [a, b, x] = [2.5, 1.5, 0.7];
+      const hx = tf.grad((v: tf.Tensor) => tf.grad((u: tf.Tensor) => new Gamma(a, b).logProb(u))(v))(tf.scalar(x));
+      const ha = tf.grad((c: tf.Tensor) => tf.grad((u: tf.Tensor) => new Gamma(u, b).logProb(x))(c))(tf.scalar(a));
+      expectClose(hx, -(a - 1) / x ** 2, { rtol: 1e-6 });
+      expectClose(ha, -trigamma64(a), { rtol: 1e-6 });
     });
   });
 

@@ -147,7 +147,7 @@ describe('MultivariateNormal', () => {
     }
   });
 
-  it('logProb has gradients S^-1 (x - mu) in loc and (S^-1 r r^T S^-1 - S^-1)/2 in the covariance', () => {
+  it('logProb has gradients S^-1 r in loc, (S^-1 r r^T S^-1 - S^-1)/2 in the covariance, (S - r r^T)/2 in the precision', () => {
     tf.tidy(() => {
       const x = [0.5, 0.1, -0.4];
       const [gl, gc] = tf.grads((m: tf.Tensor, c: tf.Tensor) => new MultivariateNormal(m, { covarianceMatrix: c }).logProb(x))([
@@ -160,6 +160,9 @@ describe('MultivariateNormal', () => {
       expectClose(gl!, pr, { atol: 1e-5, rtol: 1e-4 });
       const want = p.map((row, i) => row.map((v, j) => 0.5 * (pr[i]! * pr[j]! - v)));
       expectClose(gc!, want.flat(), { atol: 1e-5, rtol: 1e-4 });
+      // With the precision P: log N = log det(P)/2 - r^T P r / 2 + c, so d/dP = (S - r r^T)/2.
+      const gp = tf.grad((q: tf.Tensor) => new MultivariateNormal(loc, { precisionMatrix: q }).logProb(x))(tf.tensor2d(p));
+      expectClose(gp, cov.flatMap((row, i) => row.map((v, j) => 0.5 * (v - r[i]! * r[j]!))), { atol: 1e-5, rtol: 1e-4 });
     });
   });
 
