@@ -4,7 +4,7 @@ import { type PRNGKey, uniform } from '../kernel/rng.js';
 import { type Constraint, boolean } from './constraints.js';
 import { Distribution } from './distribution.js';
 import { type ProbsLogitsOptions, inUnitInterval, notNaN, resolveProbsLogits, xlogx } from './probs-logits.js';
-import { type TensorLike, toTensor } from './tensor-like.js';
+import { type TensorLike, broadcastShapes, toTensor } from './tensor-like.js';
 
 /**
  * The Bernoulli distribution on {0, 1} with success probability `probs`, or log-odds `logits`
@@ -73,8 +73,13 @@ export class Bernoulli extends Distribution {
     // With validation on, the value is known to be 0 or 1, and for logits the log-mass is then
     // y·l − softplus(l): one transcendental op instead of two, and no selects (the hot path of
     // logistic regression).
-    if (this.validateArgs && this.parameterization === 'logits') {
-      return tf.tidy(() => tf.sub(tf.mul(value, this.param), tf.softplus(this.param)));
+    if (this.validateArgs) {
+      if (this.parameterization === 'logits') return tf.tidy(() => tf.sub(tf.mul(value, this.param), tf.softplus(this.param)));
+      return tf.tidy(() => {
+        const [lp, lq] = this.logProbsPair();
+        const shape = broadcastShapes(value.shape, lp.shape)!;
+        return tf.where(tf.broadcastTo(tf.equal(value, 1), shape), tf.broadcastTo(lp, shape), tf.broadcastTo(lq, shape));
+      });
     }
     // Select by the value (never by the parameter), so no comparison op lies on a gradient path.
     return tf.tidy(() => {

@@ -6,11 +6,36 @@ import { Distribution, type DistributionOptions } from './distribution.js';
 import { positive01 } from './family-utils.js';
 import { logStandardGammaRsample } from './gamma-sampler.js';
 import { promoteParams } from './params.js';
-import { digamma, lbeta, xlog1py, xlogy } from './special.js';
-import type { TensorLike } from './tensor-like.js';
+import { customOp, sumToShape } from './grad-utils.js';
+import { digamma, lbeta } from './special.js';
+import { type TensorLike, broadcastShapes } from './tensor-like.js';
 
 // Draws are kept inside [tiny, 1 - 2^-24], the float32 open unit interval, as NumPyro clips them.
 const TINY = 1.1754943508222875e-38;
+
+/** (c − 1)·log(y) with the term 0 where c = 1 (so a boundary value of the support stays finite). */
+function powerTerm(c: tf.Tensor, logY: tf.Tensor): tf.Tensor {
+  const cm1 = tf.sub(c, 1);
+  const shape = broadcastShapes(cm1.shape, logY.shape)!;
+  return tf.where(tf.broadcastTo(tf.equal(cm1, 0), shape), tf.zeros(shape), tf.mul(cm1, logY));
+}
+
+/**
+ * log Beta(value; a, b) as one fused op with closed-form derivatives:
+ * d/dvalue = (a−1)/value − (b−1)/(1−value), d/da = log value − ψ(a) + ψ(a+b),
+ * d/db = log(1−value) − ψ(b) + ψ(a+b). A step of the coin example then records one node for the
+ * density instead of a dozen, and the backward pass is made of differentiable ops.
+ */
+const betaLogDensity = customOp((value: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => ({
+  value: tf.sub(tf.add(powerTerm(a, tf.log(value)), powerTerm(b, tf.log1p(tf.neg(value)))), lbeta(a, b)),
+  gradFunc: (dy, [v, a1, b1]) => {
+    const psiAB = digamma(tf.add(a1!, b1!));
+    const dv = tf.sub(tf.div(tf.sub(a1!, 1), v!), tf.div(tf.sub(b1!, 1), tf.sub(1, v!)));
+    const da = tf.add(tf.sub(tf.log(v!), digamma(a1!)), psiAB);
+    const db = tf.add(tf.sub(tf.log1p(tf.neg(v!)), digamma(b1!)), psiAB);
+    return [sumToShape(tf.mul(dy, dv), v!.shape), sumToShape(tf.mul(dy, da), a1!.shape), sumToShape(tf.mul(dy, db), b1!.shape)];
+  },
+}));
 const ONE_MINUS_EPS = 1 - 2 ** -24;
 
 /**
@@ -61,12 +86,7 @@ export class Beta extends Distribution {
   }
 
   protected logProbImpl(value: tf.Tensor): tf.Tensor {
-    // (a - 1) log x + (b - 1) log(1 - x) - log B(a, b), with 0 log 0 = 0 at the ends.
-    return tf.tidy(() => {
-      const a = this.concentration1;
-      const b = this.concentration0;
-      return tf.sub(tf.add(xlogy(tf.sub(a, 1), value), xlog1py(tf.sub(b, 1), tf.neg(value))), lbeta(a, b));
-    });
+    return betaLogDensity(value, this.concentration1, this.concentration0);
   }
 
   override get mean(): tf.Tensor {

@@ -107,3 +107,16 @@ describe('Beta', () => {
     a.dispose();
   });
 });
+
+describe('Beta.logProb gradients', () => {
+  it('match d/dx = (a-1)/x - (b-1)/(1-x), d/da = log x - ψ(a) + ψ(a+b), d/db = log(1-x) - ψ(b) + ψ(a+b)', () => {
+    const [a, b, x] = [2.5, 0.7, 0.3];
+    const [gx, ga, gb] = tf.tidy(() =>
+      tf.grads((xv: tf.Tensor, av: tf.Tensor, bv: tf.Tensor) => new Beta(av, bv).logProb(xv))([tf.scalar(x), tf.scalar(a), tf.scalar(b)]).map((g) => g.dataSync()[0]!),
+    );
+    // float32 digamma differences: absolute error ~1e-6.
+    expectClose(gx!, (a - 1) / x - (b - 1) / (1 - x), { atol: 1e-5, rtol: 1e-5 });
+    expectClose(ga!, Math.log(x) - digamma64(a) + digamma64(a + b), { atol: 1e-5, rtol: 1e-5 });
+    expectClose(gb!, Math.log1p(-x) - digamma64(b) + digamma64(a + b), { atol: 1e-5, rtol: 1e-5 });
+  });
+});
