@@ -2,7 +2,7 @@
  * Leaner gradients for the arithmetic kernels every log-density uses. tfjs 4.22's own gradients
  * for Multiply, RealDiv, Square, Log and Sqrt cast their saved inputs to float32 first; for the
  * float32 tensors vinfer works with that cast is an extra kernel per operand on every backward
- * pass (a fifth of the kernels of a small model's step). These compute the same derivatives from
+ * pass (a fifth of the kernels of a small model's step). Tile's gradient is rewritten too (below). These compute the same derivatives from
  * the same saved inputs, casting only non-float32 inputs, and stay differentiable for nested
  * gradients. Broadcast operands are summed back to their own shapes, as tfjs does.
  */
@@ -14,10 +14,29 @@ function f32(x: tf.Tensor): tf.Tensor {
   return x.dtype === 'float32' ? x : tf.cast(x, 'float32');
 }
 
-type Derivatives = (dy: tf.Tensor, saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
+type Derivatives = (dy: tf.Tensor, saved: tf.Tensor[], attrs: Record<string, unknown>) => Record<string, () => tf.Tensor>;
 
 function register(kernelName: string, inputsToSave: string[], gradFunc: Derivatives): void {
-  tf.registerGradient({ kernelName, inputsToSave, gradFunc: (dy, saved) => gradFunc(dy as tf.Tensor, saved) });
+  tf.registerGradient({
+    kernelName,
+    inputsToSave,
+    gradFunc: (dy, saved, attrs) => gradFunc(dy as tf.Tensor, saved, (attrs ?? {}) as Record<string, unknown>),
+  });
+}
+
+/**
+ * Tile's gradient sums the copies: dy of shape [r0·s0, r1·s1, …] viewed as [r0, s0, r1, s1, …]
+ * and summed over the r axes — two kernels. tfjs's own slices dy once per copy and adds, so a
+ * scalar broadcast to 10 000 rows (a global latent inside a data plate) cost 20 000 kernels.
+ */
+function tileGrad(dy: tf.Tensor, x: tf.Tensor, reps: readonly number[]): tf.Tensor {
+  const split: number[] = [];
+  const axes: number[] = [];
+  reps.forEach((r, i) => {
+    axes.push(split.length);
+    split.push(r, x.shape[i]!);
+  });
+  return tf.sum(tf.reshape(dy, split), axes);
 }
 
 let registered = false;
@@ -35,5 +54,6 @@ export function registerLeanGradients(): void {
   }));
   register('Square', ['x'], (dy, [x]) => ({ x: () => tf.mul(dy, tf.mul(f32(x!), 2)) }));
   register('Log', ['x'], (dy, [x]) => ({ x: () => tf.div(dy, f32(x!)) }));
+  register('Tile', ['x'], (dy, [x], attrs) => ({ x: () => tileGrad(dy, x!, attrs.reps as number[]) }));
   register('Sqrt', ['x'], (dy, [x]) => ({ x: () => tf.div(dy, tf.mul(tf.sqrt(f32(x!)), 2)) }));
 }

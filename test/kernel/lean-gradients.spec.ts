@@ -67,3 +67,20 @@ describe('Normal log-density (fused)', () => {
     expectClose(hs, z.reduce((a, zi) => a + (1 - 3 * zi * zi) / scale ** 2, 0), { atol: 1e-4, rtol: 1e-4 });
   });
 });
+
+describe('Tile gradient', () => {
+  it('sums the copies for every rank (2 kernels, however many copies)', () => {
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const w = tf.range(0, 24).reshape([4, 6]);
+    // d/dx sum(w * tile(x, [2, 3])) = sum of the matching entries of w.
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(w, tf.tile(t, [2, 3]))))(x);
+    const wv = w.arraySync() as number[][];
+    const expected = [0, 1].map((i) => [0, 1].map((j) => [0, 1].reduce((a, ri) => a + [0, 1, 2].reduce((b, rj) => b + wv[ri * 2 + i]![rj * 2 + j]!, 0), 0)));
+    expectClose(g, expected.flat());
+    const s = tf.grad((t: tf.Tensor) => tf.sum(tf.broadcastTo(t, [10000])))(tf.scalar(2));
+    expectClose(s, 10000);
+  });
+});
