@@ -88,6 +88,8 @@ export { Importance } from './kernel/importance.js';
 export type { ImportanceOptions, ImportanceResult } from './kernel/importance.js';
 export { ELBO, TraceELBO, TraceMeanFieldELBO, RenyiELBO } from './losses/index.js';
 export type { ELBOOptions, TraceELBOOptions, RenyiELBOOptions } from './losses/index.js';
+export { TraceGraphELBO, TraceEnumELBO } from './losses/index.js';
+export type { TraceEnumELBOOptions } from './losses/index.js';
 export type { Guide, ModelFn } from './guides/guide.js';
 export { AutoGuide, AutoNormal, AutoDelta, AutoGuideList } from './guides/index.js';
 export {

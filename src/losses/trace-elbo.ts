@@ -4,7 +4,7 @@ import type { ModelFn } from '../guides/guide.js';
 import { stopGradient } from '../kernel/autodiff.js';
 import type { PluginMeta } from '../kernel/plugin-meta.js';
 import { type PRNGKey, foldIn } from '../kernel/rng.js';
-import { type Trace, siteLogProbSum } from '../kernel/trace-data.js';
+import { type Trace, siteLogProb, siteLogProbSum } from '../kernel/trace-data.js';
 import { ELBO, type ELBOOptions, getTraces } from './elbo.js';
 import { maxPlateNesting, meanOverParticles, vectorizedPair } from './particles.js';
 
@@ -28,9 +28,13 @@ export function elboParticle(modelTrace: Trace, guideTrace: Trace): { elbo: tf.T
   let scoreLogQ: tf.Tensor | null = null;
   for (const site of guideTrace.values()) {
     if (site.type !== 'sample') continue;
-    const lq = siteLogProbSum(site)!;
-    logQ = tf.add(logQ, lq);
-    if (!site.fn!.hasRsample) scoreLogQ = scoreLogQ === null ? lq : tf.add(scoreLogQ, lq);
+    logQ = tf.add(logQ, siteLogProbSum(site)!);
+    if (!site.fn!.hasRsample) {
+      // The score term takes the unscaled log q: the cost it multiplies already carries the
+      // subsampling scale, so scaling both would overweight subsampled sites by size/subsampleSize.
+      const lq = tf.sum(siteLogProb(site)!);
+      scoreLogQ = scoreLogQ === null ? lq : tf.add(scoreLogQ, lq);
+    }
   }
   const elbo = tf.sub(logP, logQ);
   if (scoreLogQ === null) return { elbo, surrogate: elbo };
@@ -57,7 +61,7 @@ export class TraceELBO extends ELBO {
     const particleLoss = (k: PRNGKey, m: ModelFn, g: ModelFn): tf.Tensor => {
       const { modelTrace, guideTrace } = getTraces(k, params, m, g, args);
       const { elbo, surrogate } = elboParticle(modelTrace, guideTrace);
-      return valueWithGradientOf(tf.neg(elbo), tf.neg(surrogate));
+      return surrogate === elbo ? tf.neg(elbo) : valueWithGradientOf(tf.neg(elbo), tf.neg(surrogate));
     };
     if (!this.vectorizeParticles || this.numParticles === 1) {
       return meanOverParticles(key, this.numParticles, (k) => particleLoss(k, model, guide));
@@ -74,8 +78,11 @@ export class TraceELBO extends ELBO {
   }
 }
 
-/** A tensor with the value of `value` and the gradient of `grad` (they differ only by a zero-valued term). */
+/**
+ * A tensor with the value of `value` and the gradient of `grad` only: grad + stop_gradient(value − grad).
+ * (Adding grad − stop_gradient(grad) to `value` instead would keep value's own gradient as well.)
+ */
 export function valueWithGradientOf(value: tf.Tensor, grad: tf.Tensor): tf.Tensor {
   if (value === grad) return value;
-  return tf.add(value, tf.sub(grad, stopGradient(grad)));
+  return tf.add(grad, stopGradient(tf.sub(value, grad)));
 }

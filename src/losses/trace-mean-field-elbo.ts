@@ -8,7 +8,7 @@ import { VinferError } from '../kernel/errors.js';
 import type { PluginMeta } from '../kernel/plugin-meta.js';
 import type { PRNGKey } from '../kernel/rng.js';
 import type { Site } from '../kernel/runtime.js';
-import { scaleAndSum, siteLogProbSum } from '../kernel/trace-data.js';
+import { scaleAndSum, siteLogProb, siteLogProbSum } from '../kernel/trace-data.js';
 import { ELBO, type ELBOOptions, getTraces } from './elbo.js';
 import { meanOverParticles } from './particles.js';
 import { valueWithGradientOf } from './trace-elbo.js';
@@ -46,14 +46,19 @@ export class TraceMeanFieldELBO extends ELBO {
         } else {
           const lq = siteLogProbSum(g)!;
           elbo = tf.add(elbo, tf.sub(siteLogProbSum(site)!, lq));
-          if (!g.fn!.hasRsample) scoreLogQ = scoreLogQ === null ? lq : tf.add(scoreLogQ, lq);
+          if (!g.fn!.hasRsample) {
+            // Unscaled, as in Trace_ELBO: the cost it multiplies already carries the plate scale.
+            const slq = tf.sum(siteLogProb(g)!);
+            scoreLogQ = scoreLogQ === null ? slq : tf.add(scoreLogQ, slq);
+          }
         }
       }
       for (const g of guideTrace.values()) {
         // Auxiliary guide sites have no model counterpart: their entropy term stays Monte Carlo.
         if (g.type === 'sample' && !modelTrace.has(g.name)) elbo = tf.sub(elbo, siteLogProbSum(g)!);
       }
-      const surrogate = scoreLogQ === null ? elbo : tf.add(elbo, tf.mul(scoreLogQ, stopGradient(elbo)));
+      if (scoreLogQ === null) return tf.neg(elbo);
+      const surrogate = tf.add(elbo, tf.mul(scoreLogQ, stopGradient(elbo)));
       return valueWithGradientOf(tf.neg(elbo), tf.neg(surrogate));
     });
   }

@@ -157,3 +157,46 @@ describe('ELBO estimators', () => {
     expectVinferError(() => new TraceELBO().loss(PRNGKey(0), {}, model, g), ModelError, "'nu'");
   });
 });
+
+describe('Trace_ELBO score function under subsampling', () => {
+  it('gives an unbiased gradient for local Bernoulli latents in a subsampled plate (N=6, subsample 2)', () => {
+    // z_i ~ Bernoulli(0.4), x_i ~ N(z_i, 1); guide q(z_i = 1) = sigmoid(theta_i). The ELBO is a sum
+    // over data points, so its exact gradient for theta_i is the single-point one.
+    const xs = [0.1, 1.3, -0.4, 0.9, 2.0, 0.5];
+    const thetas = [0.3, -0.2, 0.8, 0.0, -0.5, 0.4];
+    const xT = tf.tensor1d(xs);
+    const m = () =>
+      plate('data', 6, (idx) => {
+        const z = sample('z', new Bernoulli(0.4));
+        sample('x', new Normal(z, 1), { obs: tf.gather(xT, idx) });
+      }, { subsampleSize: 2 });
+    const g = () => {
+      const theta = param('theta', tf.zeros([6]));
+      plate('data', 6, (idx) => sample('z', new Bernoulli({ logits: tf.gather(theta, idx) })), { subsampleSize: 2 });
+    };
+    const logN = (x: number, mu: number) => -0.5 * Math.log(2 * Math.PI) - 0.5 * (x - mu) ** 2;
+    const pointElbo = (t: number, x: number) => {
+      const q1 = 1 / (1 + Math.exp(-t));
+      return q1 * (Math.log(0.4) + logN(x, 1) - Math.log(q1)) + (1 - q1) * (Math.log(0.6) + logN(x, 0) - Math.log(1 - q1));
+    };
+    const h = 1e-5;
+    const exact = thetas.map((t, i) => -(pointElbo(t + h, xs[i]!) - pointElbo(t - h, xs[i]!)) / (2 * h));
+    const loss = new TraceELBO();
+    const M = 6000;
+    const sums = new Float64Array(6);
+    const sq = new Float64Array(6);
+    for (const k of split(PRNGKey(21), M)) {
+      const gr = tf.tidy(() => tf.grad((t: tf.Tensor) => loss.loss(k, { theta: t }, m, g))(tf.tensor1d(thetas)).dataSync());
+      for (let i = 0; i < 6; i++) {
+        sums[i] += gr[i]!;
+        sq[i] += gr[i]! ** 2;
+      }
+    }
+    for (let i = 0; i < 6; i++) {
+      const mean = sums[i]! / M;
+      const se = Math.sqrt((sq[i]! / M - mean * mean) / M);
+      expect(mean, `theta_${i}`).to.be.closeTo(exact[i]!, 4 * se + 1e-3);
+    }
+    xT.dispose();
+  });
+});
