@@ -142,7 +142,7 @@ export abstract class Distribution {
     const key = cacheKey(support);
     if (key !== null && wasValidated(value, key)) return;
     const n = numberSource(value);
-    const ok = tf.tidy(() => tf.min(tf.reshape(support.check(value), [-1])).dataSync()[0]);
+    const ok = tf.tidy(() => tf.min(support.check(value)).dataSync()[0]);
     if (ok !== undefined && ok < 1) {
       throw new ValueError(
         `${this.familyName}.logProb: value ${n !== undefined ? n : `of shape ${fmtShape(value.shape)}`} is outside the support ${support.name}. ` +
@@ -165,7 +165,7 @@ export abstract class Distribution {
     let passed: boolean;
     if (n !== undefined && jsCheck !== undefined) passed = jsCheck(n);
     else if (wasValidated(value, key)) return;
-    else passed = (tf.tidy(() => tf.min(tf.reshape(typeof ok === 'function' ? ok() : ok, [-1])).dataSync()[0]) ?? 1) >= 1;
+    else passed = (tf.tidy(() => tf.min(typeof ok === 'function' ? ok() : ok).dataSync()[0]) ?? 1) >= 1;
     if (passed) {
       markValidated(value, key);
       return;

@@ -10,7 +10,7 @@ import { Observable, Subject, type Subscription } from 'rxjs';
 import { bijectTo } from '../distributions/biject-to.js';
 import { type Constraint, real } from '../distributions/constraints.js';
 import { type TensorLike, toTensor } from '../distributions/tensor-like.js';
-import type { Transform } from '../distributions/transforms.js';
+import { Identity, type Transform } from '../distributions/transforms.js';
 import { type Guide, type ModelFn, guideFunction } from '../guides/guide.js';
 import type { ELBO } from '../losses/elbo.js';
 import type { Optimizer, Params } from '../optim/optimizer.js';
@@ -35,7 +35,8 @@ export interface SVIRunOptions {
 }
 
 interface ParamInfo {
-  readonly transform: Transform;
+  /** Null for unconstrained (real) parameters: the value is used as is, with no copy. */
+  readonly transform: Transform | null;
   readonly shape: number[];
 }
 
@@ -111,7 +112,7 @@ export class SVI<A extends unknown[] = any[]> {
     const out: Params = {};
     for (const [name, u] of Object.entries(params)) {
       const info = this.info.get(name);
-      out[name] = info === undefined ? u : info.transform.forward(u);
+      out[name] = info?.transform ? info.transform.forward(u) : u;
     }
     return out;
   }
@@ -188,7 +189,12 @@ export class SVI<A extends unknown[] = any[]> {
   /** Constrained parameter values (new tensors owned by the caller). */
   getParams(state: SVIState): Params {
     this.ensureInfo(state);
-    return tf.tidy(() => this.constrain(state.params));
+    return tidyTyped(() => {
+      const out = this.constrain(state.params);
+      // Unconstrained parameters come back as the state's own tensors: copy them, the caller owns the result.
+      for (const [k, v] of Object.entries(out)) if (v === state.params[k]) out[k] = tf.clone(v);
+      return out;
+    });
   }
 
   /** Parameter names and unconstrained shapes, as discovered at init. */

@@ -200,3 +200,15 @@ describe('SVI', () => {
     });
   });
 });
+
+describe('SVI.getParams ownership', () => {
+  it('returns tensors the caller may dispose without touching the state (real and constrained params)', () => {
+    const { model, guide } = normalNormal(DATA);
+    const svi = new SVI(model, guide, new Adam({ lr: 0.01 }), new TraceELBO());
+    const state = svi.init(PRNGKey(0));
+    tf.dispose(Object.values(svi.getParams(state)));
+    expect(state.params.loc!.isDisposed).to.equal(false);
+    const [next] = svi.update(state);
+    disposeState(next);
+  });
+});
