@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 
 import { type PRNGKey, uniform } from '../kernel/rng.js';
 import { type Constraint, boolean } from './constraints.js';
-import { Distribution } from './distribution.js';
-import { type ProbsLogitsOptions, inUnitInterval, notNaN, resolveProbsLogits, xlogx } from './probs-logits.js';
+import { type ProbsLogitsOptions, inUnitInterval, resolveProbsLogits, xlogx } from './probs-logits.js';
+import { BinaryProbsLogitsFamily } from './probs-logits-family.js';
 import { type TensorLike, broadcastShapes, toTensor } from './tensor-like.js';
 
 /**
@@ -17,11 +17,7 @@ import { type TensorLike, broadcastShapes, toTensor } from './tensor-like.js';
  * new Bernoulli({ logits: -0.85 });
  * @public
  */
-export class Bernoulli extends Distribution {
-  /** Which parameter was given; the other one is derived on access. */
-  readonly parameterization: 'probs' | 'logits';
-  private readonly param: tf.Tensor;
-
+export class Bernoulli extends BinaryProbsLogitsFamily {
   /**
    * @param probs - success probability in [0, 1]; or omit it and pass `{ logits }`.
    * @param options - `{ logits }` instead of probs, and `validateArgs`.
@@ -30,25 +26,8 @@ export class Bernoulli extends Distribution {
   constructor(probs: TensorLike | ProbsLogitsOptions, options?: ProbsLogitsOptions) {
     const { kind, value, options: base } = resolveProbsLogits('Bernoulli', probs, options);
     const t = toTensor(value);
-    super(t.shape, [], base);
-    this.parameterization = kind;
-    this.param = t;
-    if (this.validateArgs) {
-      tf.tidy(() => {
-        if (kind === 'probs') this.checkParam(() => inUnitInterval(t), 'probs', 'in [0, 1]', t);
-        else this.checkParam(() => notNaN(t), 'logits', 'not NaN', t);
-      });
-    }
-  }
-
-  /** Success probability (computed from the logits when those were given: a new tensor each access). */
-  get probs(): tf.Tensor {
-    return this.parameterization === 'probs' ? this.param : tf.sigmoid(this.param);
-  }
-  /** Log-odds log(p / (1 - p)) (computed from probs when those were given). */
-  get logits(): tf.Tensor {
-    if (this.parameterization === 'logits') return this.param;
-    return tf.tidy(() => tf.sub(tf.log(this.param), tf.log1p(tf.neg(this.param))));
+    super(t.shape, kind, t, base);
+    if (this.validateArgs) this.checkProbsOrLogits(inUnitInterval, 'in [0, 1]');
   }
 
   /** [log p, log(1 - p)], computed stably from whichever parameter was given. */

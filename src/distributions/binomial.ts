@@ -3,18 +3,17 @@ import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../kernel/errors.js';
 import type { PRNGKey } from '../kernel/rng.js';
 import { type Constraint, integerInterval } from './constraints.js';
-import { Distribution } from './distribution.js';
 import { UniformStream, sampleBinomial } from './discrete-sampling.js';
 import { promoteParams } from './params.js';
 import {
   type ProbsLogitsOptions,
   inUnitInterval,
   isNonnegativeInteger,
-  notNaN,
   resolveProbsLogits,
   xlog1pyCount,
   xlogyCount,
 } from './probs-logits.js';
+import { BinaryProbsLogitsFamily } from './probs-logits-family.js';
 import { lgamma } from './special.js';
 import type { TensorLike } from './tensor-like.js';
 
@@ -29,10 +28,8 @@ import type { TensorLike } from './tensor-like.js';
  * new Binomial([5, 20], { logits: 0.2 });
  * @public
  */
-export class Binomial extends Distribution {
+export class Binomial extends BinaryProbsLogitsFamily {
   readonly totalCount: tf.Tensor;
-  readonly parameterization: 'probs' | 'logits';
-  private readonly param: tf.Tensor;
   private readonly supportConstraint: Constraint;
 
   /**
@@ -45,28 +42,13 @@ export class Binomial extends Distribution {
   constructor(totalCount: TensorLike = 1, probs?: TensorLike | ProbsLogitsOptions, options?: ProbsLogitsOptions) {
     const { kind, value, options: base } = resolveProbsLogits('Binomial', probs, options);
     const { tensors, batchShape } = promoteParams('Binomial', { totalCount, [kind]: value });
-    super(batchShape, [], base);
+    super(batchShape, kind, tensors[kind]!, base);
     this.totalCount = tensors.totalCount!;
-    this.parameterization = kind;
-    this.param = tensors[kind]!;
     this.supportConstraint = integerInterval(0, this.totalCount);
     if (this.validateArgs) {
-      tf.tidy(() => {
-        this.checkParam(() => isNonnegativeInteger(this.totalCount), 'totalCount', 'a non-negative integer', this.totalCount);
-        if (kind === 'probs') this.checkParam(() => inUnitInterval(this.param), 'probs', 'in [0, 1]', this.param);
-        else this.checkParam(() => notNaN(this.param), 'logits', 'not NaN', this.param);
-      });
+      tf.tidy(() => this.checkParam(() => isNonnegativeInteger(this.totalCount), 'totalCount', 'a non-negative integer', this.totalCount));
+      this.checkProbsOrLogits(inUnitInterval, 'in [0, 1]');
     }
-  }
-
-  /** Success probability of each trial. */
-  get probs(): tf.Tensor {
-    return this.parameterization === 'probs' ? this.param : tf.sigmoid(this.param);
-  }
-  /** Log-odds of success. */
-  get logits(): tf.Tensor {
-    if (this.parameterization === 'logits') return this.param;
-    return tf.tidy(() => tf.sub(tf.log(this.param), tf.log1p(tf.neg(this.param))));
   }
 
   /** Integers from 0 to totalCount. */

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { ValueError, fmtShape } from '../kernel/errors.js';
 import { type PRNGKey, uniforms } from '../kernel/rng.js';
-import { type Constraint, integerInterval, simplex } from './constraints.js';
-import { Distribution, type DistributionOptions } from './distribution.js';
+import { type Constraint, integerInterval } from './constraints.js';
 import { searchCumulative } from './discrete-sampling.js';
-import { type ProbsLogitsOptions, notNaN, resolveProbsLogits, xlogx } from './probs-logits.js';
-import { type TensorLike, toTensor } from './tensor-like.js';
+import type { ProbsLogitsOptions } from './probs-logits.js';
+import { CategoricalProbsLogitsFamily, parseCategoricalParam } from './probs-logits-family.js';
+import type { TensorLike } from './tensor-like.js';
 
 /**
  * The categorical distribution over the indices 0..K-1 of the last dim of `probs` (a simplex) or
@@ -20,12 +19,7 @@ import { type TensorLike, toTensor } from './tensor-like.js';
  * new Categorical({ logits: [[0, 1, 2], [2, 1, 0]] }); // batch shape [2]
  * @public
  */
-export class Categorical extends Distribution {
-  /** Which parameter was given; the other one is derived on access. */
-  readonly parameterization: 'probs' | 'logits';
-  /** K, the size of the last dim of the parameter. */
-  readonly numCategories: number;
-  protected readonly param: tf.Tensor;
+export class Categorical extends CategoricalProbsLogitsFamily {
   private readonly supportConstraint: Constraint;
 
   /**
@@ -36,28 +30,9 @@ export class Categorical extends Distribution {
    */
   constructor(probs: TensorLike | ProbsLogitsOptions, options?: ProbsLogitsOptions) {
     const parsed = parseCategoricalParam('Categorical', probs, options);
-    super(parsed.param.shape.slice(0, -1), [], parsed.options);
-    this.parameterization = parsed.kind;
-    this.param = parsed.param;
-    this.numCategories = parsed.param.shape[parsed.param.rank - 1]!;
+    super(parsed.param.shape.slice(0, -1), [], parsed);
     this.supportConstraint = integerInterval(0, this.numCategories - 1);
-    if (this.validateArgs) {
-      tf.tidy(() => {
-        const [ok, what, expected] = categoricalParamCheck(parsed.kind, parsed.param);
-        this.checkParam(() => ok, what, expected, parsed.param);
-      });
-    }
-  }
-
-  /** Probabilities over the last dim (softmax of the logits when those were given: a new tensor each access). */
-  get probs(): tf.Tensor {
-    return this.parameterization === 'probs' ? this.param : tf.softmax(this.param);
-  }
-  /** Normalised log-probabilities over the last dim (log probs, or logits - logSumExp(logits)). */
-  get logits(): tf.Tensor {
-    return tf.tidy(() =>
-      this.parameterization === 'probs' ? tf.log(this.param) : tf.sub(this.param, tf.logSumExp(this.param, -1, true)),
-    );
+    if (this.validateArgs) this.checkCategoricalParam();
   }
 
   get support(): Constraint {
@@ -98,11 +73,7 @@ export class Categorical extends Distribution {
   }
   /** -Σ_k p_k log p_k over the last dim. */
   override entropy(): tf.Tensor {
-    return tf.tidy(() => {
-      if (this.parameterization === 'probs') return tf.neg(tf.sum(xlogx(this.param), -1));
-      const lp = this.logits;
-      return tf.neg(tf.sum(tf.mul(tf.exp(lp), lp), -1));
-    });
+    return this.categoricalEntropy();
   }
 
   /** 0..K-1 stacked on a new leading dim: shape [K, ...batch] (or [K, 1, ..., 1] with expand false). */
@@ -118,29 +89,6 @@ export class Categorical extends Distribution {
 /** 1 (bool) where `value` is an integer in [0, k - 1]. */
 export function inIndexRange(value: tf.Tensor, k: number): tf.Tensor {
   return tf.logicalAnd(tf.logicalAnd(tf.greaterEqual(value, 0), tf.lessEqual(value, k - 1)), tf.equal(value, tf.round(value)));
-}
-
-/** Shared by Categorical and OneHotCategorical: resolves probs / logits and checks the parameter has a category dim. */
-export function parseCategoricalParam(
-  family: string,
-  probs: TensorLike | ProbsLogitsOptions,
-  options: ProbsLogitsOptions | undefined,
-): { kind: 'probs' | 'logits'; param: tf.Tensor; options: DistributionOptions } {
-  const { kind, value, options: base } = resolveProbsLogits(family, probs, options);
-  const param = toTensor(value);
-  if (param.rank < 1 || param.shape[param.rank - 1]! < 1) {
-    throw new ValueError(
-      `${family}: argument '${kind}' must have a last dim holding the K >= 1 categories, got shape ${fmtShape(param.shape)}`,
-    );
-  }
-  return { kind, param, options: base };
-}
-
-/** The parameter check shared by the categorical families: probs on the simplex, logits not NaN. */
-export function categoricalParamCheck(kind: 'probs' | 'logits', param: tf.Tensor): [tf.Tensor, string, string] {
-  return kind === 'probs'
-    ? [simplex.check(param), 'probs', 'a simplex over the last dim (non-negative, each row summing to 1)']
-    : [notNaN(param), 'logits', 'not NaN'];
 }
 
 /**

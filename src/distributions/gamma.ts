@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { PRNGKey } from '../kernel/rng.js';
-import { type Constraint, positive } from './constraints.js';
-import { Distribution, type DistributionOptions } from './distribution.js';
-import { positive01 } from './family-utils.js';
+import { ConcentrationRateFamily } from './concentration-rate.js';
+import type { DistributionOptions } from './distribution.js';
 import { standardGammaRsample } from './gamma-sampler.js';
-import { promoteParams } from './params.js';
 import { digamma, lgamma, xlogy } from './special.js';
 import type { TensorLike } from './tensor-like.js';
 
@@ -15,36 +13,14 @@ import type { TensorLike } from './tensor-like.js';
  * respect to the concentration is the implicit one (gamma-sampler.ts).
  * @public
  */
-export class Gamma extends Distribution {
-  readonly concentration: tf.Tensor;
-  readonly rate: tf.Tensor;
-
+export class Gamma extends ConcentrationRateFamily {
   /**
    * @param concentration - shape parameter a > 0
    * @param rate - inverse scale > 0. @defaultValue 1
    * @throws {ValueError} when a parameter is not positive (with validation on)
    */
   constructor(concentration: TensorLike, rate: TensorLike = 1, options: DistributionOptions = {}) {
-    const { tensors, batchShape } = promoteParams(new.target.name, { concentration, rate });
-    super(batchShape, [], options);
-    this.concentration = tensors.concentration!;
-    this.rate = tensors.rate!;
-    if (this.validateArgs) this.validateParams();
-  }
-
-  /** Checks the parameters; subclasses that reparameterise (Chi2) report their own names. */
-  protected validateParams(): void {
-    tf.tidy(() => {
-      this.checkParam(() => positive01(this.concentration), 'concentration', '> 0', this.concentration);
-      this.checkParam(() => positive01(this.rate), 'rate', '> 0', this.rate);
-    });
-  }
-
-  get support(): Constraint {
-    return positive;
-  }
-  override get hasRsample(): boolean {
-    return true;
+    super(concentration, rate, options);
   }
 
   protected sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {

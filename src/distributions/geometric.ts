@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 
 import { type PRNGKey, uniforms } from '../kernel/rng.js';
 import { type Constraint, nonnegativeInteger } from './constraints.js';
-import { Distribution } from './distribution.js';
-import { type ProbsLogitsOptions, isNonnegativeInteger, notNaN, resolveProbsLogits, xlogx } from './probs-logits.js';
+import { type ProbsLogitsOptions, isNonnegativeInteger, resolveProbsLogits, xlogx } from './probs-logits.js';
+import { BinaryProbsLogitsFamily } from './probs-logits-family.js';
 import { type TensorLike, toTensor } from './tensor-like.js';
 
 /**
@@ -17,10 +17,7 @@ import { type TensorLike, toTensor } from './tensor-like.js';
  * new Geometric({ logits: 0 });   // p = 0.5
  * @public
  */
-export class Geometric extends Distribution {
-  readonly parameterization: 'probs' | 'logits';
-  private readonly param: tf.Tensor;
-
+export class Geometric extends BinaryProbsLogitsFamily {
   /**
    * @param probs - success probability of each trial, in (0, 1]; or omit and pass `{ logits }`.
    * @param options - `{ logits }` instead of probs, and `validateArgs`.
@@ -29,26 +26,10 @@ export class Geometric extends Distribution {
   constructor(probs: TensorLike | ProbsLogitsOptions, options?: ProbsLogitsOptions) {
     const { kind, value, options: base } = resolveProbsLogits('Geometric', probs, options);
     const t = toTensor(value);
-    super(t.shape, [], base);
-    this.parameterization = kind;
-    this.param = t;
+    super(t.shape, kind, t, base);
     if (this.validateArgs) {
-      tf.tidy(() => {
-        if (kind === 'probs') {
-          this.checkParam(() => tf.cast(tf.logicalAnd(tf.greater(t, 0), tf.lessEqual(t, 1)), 'float32'), 'probs', 'in (0, 1]', t);
-        } else this.checkParam(() => notNaN(t), 'logits', 'not NaN', t);
-      });
+      this.checkProbsOrLogits((p) => tf.cast(tf.logicalAnd(tf.greater(p, 0), tf.lessEqual(p, 1)), 'float32'), 'in (0, 1]');
     }
-  }
-
-  /** Success probability of each trial. */
-  get probs(): tf.Tensor {
-    return this.parameterization === 'probs' ? this.param : tf.sigmoid(this.param);
-  }
-  /** Log-odds of success. */
-  get logits(): tf.Tensor {
-    if (this.parameterization === 'logits') return this.param;
-    return tf.tidy(() => tf.sub(tf.log(this.param), tf.log1p(tf.neg(this.param))));
   }
 
   get support(): Constraint {

@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { type PRNGKey, normal } from '../kernel/rng.js';
-import { type Constraint, positive } from './constraints.js';
-import { Distribution, type DistributionOptions } from './distribution.js';
-import { positive01 } from './family-utils.js';
-import { promoteParams } from './params.js';
+import type { DistributionOptions } from './distribution.js';
+import { HalfScaleFamily } from './loc-scale.js';
 import { erf, erfinv } from './special.js';
-import { type TensorLike, toTensor } from './tensor-like.js';
+import type { TensorLike } from './tensor-like.js';
 
 // log(2) - log(sqrt(2π)) = 0.5 log(2/π): the half-normal density is twice the normal one.
 const HALF_LOG_2_OVER_PI = 0.5 * Math.log(2 / Math.PI);
@@ -15,34 +13,34 @@ const HALF_LOG_2_OVER_PI = 0.5 * Math.log(2 / Math.PI);
  * The half-normal distribution: |X| for X ~ Normal(0, scale).
  * @public
  */
-export class HalfNormal extends Distribution {
-  readonly scale: tf.Tensor;
+export class HalfNormal extends HalfScaleFamily {
+  /** 0.5 log(π e / 2) */
+  protected readonly standardEntropy = 0.5 * Math.log((Math.PI * Math.E) / 2);
 
   /**
    * @param scale - scale of the underlying normal, > 0
    * @throws {ValueError} when scale <= 0 (with validation on)
    */
   constructor(scale: TensorLike = 1, options: DistributionOptions = {}) {
-    const { tensors, batchShape } = promoteParams('HalfNormal', { scale });
-    super(batchShape, [], options);
-    this.scale = tensors.scale!;
-    if (this.validateArgs) tf.tidy(() => this.checkParam(() => positive01(this.scale), 'scale', '> 0', this.scale));
+    super('HalfNormal', scale, options);
   }
 
-  get support(): Constraint {
-    return positive;
+  /** √2 erfinv(p), used by icdf; sampling folds normal draws instead (below). */
+  protected standardIcdf(p: tf.Tensor): tf.Tensor {
+    return tf.mul(Math.SQRT2, erfinv(p));
   }
-  override get hasRsample(): boolean {
-    return true;
+  protected standardCdf(z: tf.Tensor): tf.Tensor {
+    return erf(tf.div(z, Math.SQRT2));
   }
 
-  protected sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {
+  /** |N(0, 1)| from the double-precision normal sampler; float32 uniforms through erfinv would cut the tail near 5.3σ. */
+  protected override sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {
     return tf.tidy(() => tf.mul(this.scale, tf.abs(normal(key, this.shape(sampleShape)))));
   }
 
   protected logProbImpl(value: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const z = tf.div(value, this.scale);
+      const z = this.standardize(value);
       return tf.sub(HALF_LOG_2_OVER_PI, tf.add(tf.mul(0.5, tf.square(z)), tf.log(this.scale)));
     });
   }
@@ -52,15 +50,5 @@ export class HalfNormal extends Distribution {
   }
   override get variance(): tf.Tensor {
     return tf.tidy(() => tf.broadcastTo(tf.mul(tf.square(this.scale), 1 - 2 / Math.PI), this.batchShape));
-  }
-  override entropy(): tf.Tensor {
-    // 0.5 log(π e σ² / 2)
-    return tf.tidy(() => tf.broadcastTo(tf.add(tf.log(this.scale), 0.5 * Math.log((Math.PI * Math.E) / 2)), this.batchShape));
-  }
-  override cdf(value: TensorLike): tf.Tensor {
-    return tf.tidy(() => erf(tf.div(toTensor(value), tf.mul(this.scale, Math.SQRT2))));
-  }
-  override icdf(q: TensorLike): tf.Tensor {
-    return tf.tidy(() => tf.mul(tf.mul(this.scale, Math.SQRT2), erfinv(toTensor(q))));
   }
 }

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { PRNGKey } from '../kernel/rng.js';
-import { type Constraint, positive } from './constraints.js';
-import { Distribution, type DistributionOptions } from './distribution.js';
-import { positive01, whereMask } from './family-utils.js';
+import { ConcentrationRateFamily } from './concentration-rate.js';
+import type { DistributionOptions } from './distribution.js';
+import { whereMask } from './family-utils.js';
 import { standardGammaRsample } from './gamma-sampler.js';
-import { promoteParams } from './params.js';
 import { digamma, lgamma } from './special.js';
 import type { TensorLike } from './tensor-like.js';
 
@@ -14,33 +13,14 @@ import type { TensorLike } from './tensor-like.js';
  * rate^a x^(-a-1) exp(-rate / x) / Gamma(a). Reparameterised through the gamma draws.
  * @public
  */
-export class InverseGamma extends Distribution {
-  readonly concentration: tf.Tensor;
-  readonly rate: tf.Tensor;
-
+export class InverseGamma extends ConcentrationRateFamily {
   /**
    * @param concentration - shape parameter a > 0
    * @param rate - scale > 0 (the rate of the gamma variable inverted). @defaultValue 1
    * @throws {ValueError} when a parameter is not positive (with validation on)
    */
   constructor(concentration: TensorLike, rate: TensorLike = 1, options: DistributionOptions = {}) {
-    const { tensors, batchShape } = promoteParams('InverseGamma', { concentration, rate });
-    super(batchShape, [], options);
-    this.concentration = tensors.concentration!;
-    this.rate = tensors.rate!;
-    if (this.validateArgs) {
-      tf.tidy(() => {
-        this.checkParam(() => positive01(this.concentration), 'concentration', '> 0', this.concentration);
-        this.checkParam(() => positive01(this.rate), 'rate', '> 0', this.rate);
-      });
-    }
-  }
-
-  get support(): Constraint {
-    return positive;
-  }
-  override get hasRsample(): boolean {
-    return true;
+    super(concentration, rate, options);
   }
 
   protected sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {

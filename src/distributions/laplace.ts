@@ -1,28 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 
-import type { PRNGKey } from '../kernel/rng.js';
-import { type Constraint, real } from './constraints.js';
-import { Distribution, type DistributionOptions } from './distribution.js';
-import { openUniform, positive01 } from './family-utils.js';
-import { promoteParams } from './params.js';
-import { type TensorLike, toTensor } from './tensor-like.js';
-
-/**
- * The standard Laplace quantile: log(2p) below 1/2 and -log(2(1 - p)) above. Written per half
- * rather than as -sign(p - 1/2) log(1 - 2|p - 1/2|), because p - 1/2 rounds to -1/2 in float32
- * for p below 2^-25 and the draw would be -Infinity.
- */
-function standardLaplaceQuantile(p: tf.Tensor): tf.Tensor {
-  return tf.where(tf.less(p, 0.5), tf.log(tf.mul(2, p)), tf.neg(tf.log(tf.mul(2, tf.sub(1, p)))));
-}
+import type { DistributionOptions } from './distribution.js';
+import { LocScaleFamily } from './loc-scale.js';
+import type { TensorLike } from './tensor-like.js';
 
 /**
  * The Laplace (double exponential) distribution with location `loc` and scale `scale`.
  * @public
  */
-export class Laplace extends Distribution {
-  readonly loc: tf.Tensor;
-  readonly scale: tf.Tensor;
+export class Laplace extends LocScaleFamily {
+  protected readonly standardEntropy = 1 + Math.LN2;
 
   /**
    * @param loc - location (mean and median)
@@ -30,22 +17,20 @@ export class Laplace extends Distribution {
    * @throws {ValueError} when scale <= 0 (with validation on)
    */
   constructor(loc: TensorLike = 0, scale: TensorLike = 1, options: DistributionOptions = {}) {
-    const { tensors, batchShape } = promoteParams('Laplace', { loc, scale });
-    super(batchShape, [], options);
-    this.loc = tensors.loc!;
-    this.scale = tensors.scale!;
-    if (this.validateArgs) tf.tidy(() => this.checkParam(() => positive01(this.scale), 'scale', '> 0', this.scale));
+    super('Laplace', loc, scale, options);
   }
 
-  get support(): Constraint {
-    return real;
+  /**
+   * The standard Laplace quantile: log(2p) below 1/2 and -log(2(1 - p)) above. Written per half
+   * rather than as -sign(p - 1/2) log(1 - 2|p - 1/2|), because p - 1/2 rounds to -1/2 in float32
+   * for p below 2^-25 and the draw would be -Infinity.
+   */
+  protected standardIcdf(p: tf.Tensor): tf.Tensor {
+    return tf.where(tf.less(p, 0.5), tf.log(tf.mul(2, p)), tf.neg(tf.log(tf.mul(2, tf.sub(1, p)))));
   }
-  override get hasRsample(): boolean {
-    return true;
-  }
-
-  protected sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {
-    return tf.tidy(() => tf.add(this.loc, tf.mul(this.scale, standardLaplaceQuantile(openUniform(key, this.shape(sampleShape))))));
+  /** 1/2 - 1/2 · sign(z) · (exp(-|z|) - 1) */
+  protected standardCdf(z: tf.Tensor): tf.Tensor {
+    return tf.sub(0.5, tf.mul(tf.mul(0.5, tf.sign(z)), tf.expm1(tf.neg(tf.abs(z)))));
   }
 
   protected logProbImpl(value: tf.Tensor): tf.Tensor {
@@ -60,18 +45,5 @@ export class Laplace extends Distribution {
   }
   override get variance(): tf.Tensor {
     return tf.tidy(() => tf.broadcastTo(tf.mul(2, tf.square(this.scale)), this.batchShape));
-  }
-  override entropy(): tf.Tensor {
-    return tf.tidy(() => tf.broadcastTo(tf.add(tf.log(this.scale), 1 + Math.LN2), this.batchShape));
-  }
-  override cdf(value: TensorLike): tf.Tensor {
-    // 1/2 - 1/2 · sign(z) · (exp(-|z|) - 1)
-    return tf.tidy(() => {
-      const z = tf.div(tf.sub(toTensor(value), this.loc), this.scale);
-      return tf.sub(0.5, tf.mul(tf.mul(0.5, tf.sign(z)), tf.expm1(tf.neg(tf.abs(z)))));
-    });
-  }
-  override icdf(q: TensorLike): tf.Tensor {
-    return tf.tidy(() => tf.add(this.loc, tf.mul(this.scale, standardLaplaceQuantile(toTensor(q)))));
   }
 }

@@ -65,7 +65,7 @@ function checkSquare(where: string, a: tf.Tensor): number {
 }
 
 /** For each index of the broadcast batch shape, the flat batch index into an operand of shape `shape`. */
-function batchOffsets(batch: readonly number[], shape: readonly number[]): Int32Array {
+export function batchOffsets(batch: readonly number[], shape: readonly number[]): Int32Array {
   const total = shapeSize(batch);
   const out = new Int32Array(total);
   const lead = batch.length - shape.length;

@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 
 import { ValueError, fmtShape } from '../kernel/errors.js';
 import type { PRNGKey } from '../kernel/rng.js';
-import { categoricalParamCheck, parseCategoricalParam } from './categorical.js';
 import { Constraint } from './constraints.js';
-import { Distribution } from './distribution.js';
 import { UniformStream, sampleBinomial } from './discrete-sampling.js';
 import { type ProbsLogitsOptions, isNonnegativeInteger, xlogyCount } from './probs-logits.js';
+import { CategoricalProbsLogitsFamily, parseCategoricalParam } from './probs-logits-family.js';
 import { lgamma } from './special.js';
 import { type TensorLike, broadcastShapes, toTensor } from './tensor-like.js';
 
@@ -40,11 +39,8 @@ function isMultinomialCount(value: tf.Tensor, n: tf.Tensor): tf.Tensor {
  * new Multinomial(10, [0.2, 0.3, 0.5]);
  * @public
  */
-export class Multinomial extends Distribution {
+export class Multinomial extends CategoricalProbsLogitsFamily {
   readonly totalCount: tf.Tensor;
-  readonly parameterization: 'probs' | 'logits';
-  readonly numCategories: number;
-  private readonly param: tf.Tensor;
   private readonly supportConstraint: Constraint;
 
   /**
@@ -64,30 +60,13 @@ export class Multinomial extends Distribution {
         `Multinomial: parameter shapes do not broadcast: totalCount ${fmtShape(n.shape)}, ${parsed.kind} ${fmtShape(parsed.param.shape)} (batch ${fmtShape(parsed.param.shape.slice(0, -1))})`,
       );
     }
-    super(batch, [k], parsed.options);
+    super(batch, [k], parsed);
     this.totalCount = n;
-    this.parameterization = parsed.kind;
-    this.param = parsed.param;
-    this.numCategories = k;
     this.supportConstraint = new MultinomialConstraint(n);
     if (this.validateArgs) {
-      tf.tidy(() => {
-        this.checkParam(() => isNonnegativeInteger(n), 'totalCount', 'a non-negative integer', n);
-        const [ok, what, expected] = categoricalParamCheck(parsed.kind, parsed.param);
-        this.checkParam(() => ok, what, expected, parsed.param);
-      });
+      tf.tidy(() => this.checkParam(() => isNonnegativeInteger(n), 'totalCount', 'a non-negative integer', n));
+      this.checkCategoricalParam();
     }
-  }
-
-  /** Probabilities over the last dim. */
-  get probs(): tf.Tensor {
-    return this.parameterization === 'probs' ? this.param : tf.softmax(this.param);
-  }
-  /** Normalised log-probabilities over the last dim. */
-  get logits(): tf.Tensor {
-    return tf.tidy(() =>
-      this.parameterization === 'probs' ? tf.log(this.param) : tf.sub(this.param, tf.logSumExp(this.param, -1, true)),
-    );
   }
 
   /** Non-negative integer vectors summing to totalCount. */

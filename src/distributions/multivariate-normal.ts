@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { ValueError, fmtShape } from '../kernel/errors.js';
-import { type PRNGKey, normal } from '../kernel/rng.js';
+import type { PRNGKey } from '../kernel/rng.js';
 import { type Constraint, lowerCholesky, positiveDefinite, realVector } from './constraints.js';
 import { Distribution, type DistributionOptions } from './distribution.js';
-import { cholesky, choleskyInverse, diagPart, matvec, triangularSolve } from './linalg.js';
+import { cholesky, choleskyInverse, diagPart, triangularSolve } from './linalg.js';
+import { mvnTrilLogProb, standardNormalNoise, trilAffine } from './mvn-fused.js';
 import { type TensorLike, broadcastShapes, toTensor } from './tensor-like.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -38,7 +39,8 @@ function precisionToScaleTril(p: tf.Tensor): tf.Tensor {
  * The multivariate normal distribution with mean `loc` and a covariance given by exactly one of
  * `covarianceMatrix`, `precisionMatrix` or `scaleTril` (its lower Cholesky factor). Batched: loc
  * [..., d] and the matrix [..., d, d] broadcast to the batch shape. logProb uses a triangular
- * solve with the factor; draws are loc + L eps (reparameterised).
+ * solve with the factor; draws are loc + L eps (reparameterised). Both are fused ops with
+ * closed-form derivatives (mvn-fused.ts).
  * @example
  * ```ts
  * const mvn = new dist.MultivariateNormal([0, 0], { covarianceMatrix: [[1, 0.5], [0.5, 2]] });
@@ -110,18 +112,18 @@ export class MultivariateNormal extends Distribution {
   }
 
   protected sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {
-    return tf.tidy(() => tf.add(this.loc, matvec(this.scaleTril, normal(key, this.shape(sampleShape)))));
+    const shape = this.shape(sampleShape);
+    return trilAffine(this.loc, this.scaleTril, standardNormalNoise(key, shape), shape);
   }
 
   protected logProbImpl(value: tf.Tensor): tf.Tensor {
     // -1/2 |L^-1 (x - loc)|^2 - sum log diag L - d/2 log 2 pi
-    return tf.tidy(() => {
-      const d = this.eventShape[0]!;
-      const z = triangularSolve(this.scaleTril, tf.expandDims(tf.sub(value, this.loc), -1));
-      const maha = tf.sum(tf.square(z), [-2, -1]);
-      const halfLogDet = tf.sum(tf.log(diagPart(this.scaleTril)), -1);
-      return tf.sub(tf.mul(-0.5, maha), tf.add(halfLogDet, 0.5 * d * LOG_2PI));
-    });
+    const d = this.eventShape[0]!;
+    if (value.rank === 0 || value.shape[value.rank - 1] !== d) {
+      // A value whose event dim is 1 broadcasts along the event, as it would in x - loc.
+      return tf.tidy(() => mvnTrilLogProb(tf.broadcastTo(value, [...value.shape.slice(0, -1), d]), this.loc, this.scaleTril));
+    }
+    return mvnTrilLogProb(value, this.loc, this.scaleTril);
   }
 
   override get mean(): tf.Tensor {

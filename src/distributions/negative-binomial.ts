@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { PRNGKey } from '../kernel/rng.js';
 import { type Constraint, nonnegativeInteger } from './constraints.js';
-import { Distribution } from './distribution.js';
 import { UniformStream, sampleGamma, samplePoisson } from './discrete-sampling.js';
 import { promoteParams } from './params.js';
-import { type ProbsLogitsOptions, isNonnegativeInteger, notNaN, resolveProbsLogits, xlogyCount } from './probs-logits.js';
+import { type ProbsLogitsOptions, isNonnegativeInteger, resolveProbsLogits, xlogyCount } from './probs-logits.js';
+import { BinaryProbsLogitsFamily } from './probs-logits-family.js';
 import { lgamma } from './special.js';
 import type { TensorLike } from './tensor-like.js';
 
@@ -25,10 +25,8 @@ import type { TensorLike } from './tensor-like.js';
  * new NegativeBinomial(2.5, { logits: 1 });  // mean 2.5 e
  * @public
  */
-export class NegativeBinomial extends Distribution {
+export class NegativeBinomial extends BinaryProbsLogitsFamily {
   readonly totalCount: tf.Tensor;
-  readonly parameterization: 'probs' | 'logits';
-  private readonly param: tf.Tensor;
 
   /**
    * @param totalCount - number of failures to wait for, > 0 (need not be an integer)
@@ -40,29 +38,12 @@ export class NegativeBinomial extends Distribution {
   constructor(totalCount: TensorLike, probs?: TensorLike | ProbsLogitsOptions, options?: ProbsLogitsOptions) {
     const { kind, value, options: base } = resolveProbsLogits('NegativeBinomial', probs, options);
     const { tensors, batchShape } = promoteParams('NegativeBinomial', { totalCount, [kind]: value });
-    super(batchShape, [], base);
+    super(batchShape, kind, tensors[kind]!, base);
     this.totalCount = tensors.totalCount!;
-    this.parameterization = kind;
-    this.param = tensors[kind]!;
     if (this.validateArgs) {
-      tf.tidy(() => {
-        this.checkParam(() => tf.cast(tf.greater(this.totalCount, 0), 'float32'), 'totalCount', '> 0', this.totalCount);
-        if (kind === 'probs') {
-          const ok = tf.cast(tf.logicalAnd(tf.greaterEqual(this.param, 0), tf.less(this.param, 1)), 'float32');
-          this.checkParam(() => ok, 'probs', 'in [0, 1)', this.param);
-        } else this.checkParam(() => notNaN(this.param), 'logits', 'not NaN', this.param);
-      });
+      tf.tidy(() => this.checkParam(() => tf.cast(tf.greater(this.totalCount, 0), 'float32'), 'totalCount', '> 0', this.totalCount));
+      this.checkProbsOrLogits((p) => tf.cast(tf.logicalAnd(tf.greaterEqual(p, 0), tf.less(p, 1)), 'float32'), 'in [0, 1)');
     }
-  }
-
-  /** Success probability of each trial. */
-  get probs(): tf.Tensor {
-    return this.parameterization === 'probs' ? this.param : tf.sigmoid(this.param);
-  }
-  /** Log-odds of success. */
-  get logits(): tf.Tensor {
-    if (this.parameterization === 'logits') return this.param;
-    return tf.tidy(() => tf.sub(tf.log(this.param), tf.log1p(tf.neg(this.param))));
   }
 
   get support(): Constraint {

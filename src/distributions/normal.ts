@@ -54,8 +54,7 @@ export class Normal extends Distribution {
   }
 
   protected sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {
-    const eps = normal(key, this.shape(sampleShape));
-    return tf.add(this.loc, tf.mul(this.scale, eps));
+    return tf.tidy(() => tf.add(this.loc, tf.mul(this.scale, normal(key, this.shape(sampleShape)))));
   }
 
   protected logProbImpl(value: tf.Tensor): tf.Tensor {
@@ -66,10 +65,10 @@ export class Normal extends Distribution {
     return tf.broadcastTo(this.loc, this.batchShape);
   }
   override get variance(): tf.Tensor {
-    return tf.broadcastTo(tf.square(this.scale), this.batchShape);
+    return tf.tidy(() => tf.broadcastTo(tf.square(this.scale), this.batchShape));
   }
   override entropy(): tf.Tensor {
-    return tf.broadcastTo(tf.add(tf.log(this.scale), 0.5 + HALF_LOG_2PI), this.batchShape);
+    return tf.tidy(() => tf.broadcastTo(tf.add(tf.log(this.scale), 0.5 + HALF_LOG_2PI), this.batchShape));
   }
   /** P(X <= value), as erfc of -z/√2 so that the lower tail keeps its relative accuracy. */
   override cdf(value: TensorLike): tf.Tensor {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { PRNGKey } from '../kernel/rng.js';
-import { categoricalParamCheck, parseCategoricalParam, sampleCategoricalIndices } from './categorical.js';
+import { sampleCategoricalIndices } from './categorical.js';
 import { Constraint } from './constraints.js';
-import { Distribution } from './distribution.js';
-import { type ProbsLogitsOptions, xlogx } from './probs-logits.js';
+import type { ProbsLogitsOptions } from './probs-logits.js';
+import { CategoricalProbsLogitsFamily, parseCategoricalParam } from './probs-logits-family.js';
 import type { TensorLike } from './tensor-like.js';
 
 /** Vectors over the last dim holding one 1 and zeros elsewhere (Pyro's constraints.one_hot). */
@@ -39,11 +39,7 @@ function isOneHot(value: tf.Tensor): tf.Tensor {
  * new OneHotCategorical([0.2, 0.3, 0.5]).sample(PRNGKey(0)); // e.g. [0, 0, 1]
  * @public
  */
-export class OneHotCategorical extends Distribution {
-  readonly parameterization: 'probs' | 'logits';
-  readonly numCategories: number;
-  private readonly param: tf.Tensor;
-
+export class OneHotCategorical extends CategoricalProbsLogitsFamily {
   /**
    * @param probs - probabilities over the last dim; or omit and pass `{ logits }`.
    * @param options - `{ logits }` instead of probs, and `validateArgs`.
@@ -53,27 +49,8 @@ export class OneHotCategorical extends Distribution {
   constructor(probs: TensorLike | ProbsLogitsOptions, options?: ProbsLogitsOptions) {
     const parsed = parseCategoricalParam('OneHotCategorical', probs, options);
     const k = parsed.param.shape[parsed.param.rank - 1]!;
-    super(parsed.param.shape.slice(0, -1), [k], parsed.options);
-    this.parameterization = parsed.kind;
-    this.param = parsed.param;
-    this.numCategories = k;
-    if (this.validateArgs) {
-      tf.tidy(() => {
-        const [ok, what, expected] = categoricalParamCheck(parsed.kind, parsed.param);
-        this.checkParam(() => ok, what, expected, parsed.param);
-      });
-    }
-  }
-
-  /** Probabilities over the last dim (softmax of the logits when those were given). */
-  get probs(): tf.Tensor {
-    return this.parameterization === 'probs' ? this.param : tf.softmax(this.param);
-  }
-  /** Normalised log-probabilities over the last dim. */
-  get logits(): tf.Tensor {
-    return tf.tidy(() =>
-      this.parameterization === 'probs' ? tf.log(this.param) : tf.sub(this.param, tf.logSumExp(this.param, -1, true)),
-    );
+    super(parsed.param.shape.slice(0, -1), [k], parsed);
+    if (this.validateArgs) this.checkCategoricalParam();
   }
 
   get support(): Constraint {
@@ -115,11 +92,7 @@ export class OneHotCategorical extends Distribution {
   }
   /** -Σ_k p_k log p_k over the last dim. */
   override entropy(): tf.Tensor {
-    return tf.tidy(() => {
-      if (this.parameterization === 'probs') return tf.neg(tf.sum(xlogx(this.param), -1));
-      const lp = this.logits;
-      return tf.neg(tf.sum(tf.mul(tf.exp(lp), lp), -1));
-    });
+    return this.categoricalEntropy();
   }
 
   /** The K one-hot vectors stacked on a new leading dim: shape [K, ...batch, K] (batch dims 1 with expand false). */

@@ -42,6 +42,9 @@ export class Predictive<A extends unknown[] = any[]> {
   ) {
     this.guide = opts.guide === undefined ? null : guideFunction(opts.guide);
     const batchNdims = opts.batchNdims ?? 1;
+    if (!Number.isInteger(batchNdims) || batchNdims < 1) {
+      throw new ValueError(`Predictive: option 'batchNdims' must be an integer >= 1 (the leading dims of posteriorSamples that index draws), got ${batchNdims}`);
+    }
     if (opts.posteriorSamples !== undefined && opts.guide !== undefined) {
       throw new ValueError('Predictive: pass either guide or posteriorSamples, not both');
     }

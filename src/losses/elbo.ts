@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
 import { type ModelFn } from '../guides/guide.js';
-import { ModelError, ValueError } from '../kernel/errors.js';
+import { ModelError, ValueError, didYouMean } from '../kernel/errors.js';
 import { replay, seed, substitute, trace } from '../kernel/handlers/index.js';
 import type { PluginMeta } from '../kernel/plugin-meta.js';
 import { type PRNGKey, split } from '../kernel/rng.js';
@@ -20,10 +20,27 @@ export abstract class ELBO {
   static readonly plugin: PluginMeta;
   readonly numParticles: number;
 
-  constructor(options: ELBOOptions = {}, defaultParticles = 1) {
+  /**
+   * @param options - the loss's options (from code or from a plugins.json spec)
+   * @param defaultParticles - numParticles when the option is absent
+   * @param knownKeys - every option the subclass reads: when given, any other key is rejected,
+   *   because options often come from JSON, where a misspelt key would otherwise be ignored without
+   *   a word. Left out, keys are not checked (a subclass that reads more options than it lists here
+   *   keeps working).
+   * @throws {ValueError} for options that are not an object, an unknown key, or a bad numParticles
+   */
+  constructor(options: ELBOOptions = {}, defaultParticles = 1, knownKeys?: readonly string[]) {
+    const where = this.constructor.name;
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new ValueError(`${where}: options must be an object such as { numParticles: 1 }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    }
+    const unknown = knownKeys === undefined ? undefined : Object.keys(options).find((k) => !knownKeys.includes(k));
+    if (unknown !== undefined) {
+      throw new ValueError(`${where}: unknown option '${unknown}'. Known options: ${knownKeys!.join(', ')}.${didYouMean(unknown, knownKeys!)}`);
+    }
     const n = options.numParticles ?? defaultParticles;
     if (!Number.isInteger(n) || n < 1) {
-      throw new ValueError(`${this.constructor.name}: option 'numParticles' must be an integer >= 1, got ${n}`);
+      throw new ValueError(`${where}: option 'numParticles' must be an integer >= 1, got ${n}`);
     }
     this.numParticles = n;
   }

@@ -24,7 +24,7 @@ export class RenyiELBO extends ELBO {
   readonly alpha: number;
 
   constructor(options: RenyiELBOOptions = {}) {
-    super(options, 2);
+    super(options, 2, ['numParticles', 'alpha']);
     const alpha = options.alpha ?? 0;
     if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha === 1) {
       throw new ValueError(`RenyiELBO: option 'alpha' must be a finite number other than 1 (for alpha = 1 use Trace_ELBO), got ${alpha}`);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { ModelFn } from '../guides/guide.js';
 import { stopGradient } from '../kernel/autodiff.js';
+import { ValueError } from '../kernel/errors.js';
 import type { PluginMeta } from '../kernel/plugin-meta.js';
 import { type PRNGKey, foldIn } from '../kernel/rng.js';
 import { type Trace, siteLogProb, siteLogProbSum } from '../kernel/trace-data.js';
@@ -53,8 +54,12 @@ export class TraceELBO extends ELBO {
   private readonly nesting = new WeakMap<ModelFn, number>();
 
   constructor(options: TraceELBOOptions = {}) {
-    super(options);
-    this.vectorizeParticles = options.vectorizeParticles ?? false;
+    super(options, 1, ['numParticles', 'vectorizeParticles']);
+    const v = options.vectorizeParticles ?? false;
+    if (typeof v !== 'boolean') {
+      throw new ValueError(`TraceELBO: option 'vectorizeParticles' must be true or false, got ${JSON.stringify(v)}`);
+    }
+    this.vectorizeParticles = v;
   }
 
   loss(key: PRNGKey, params: Record<string, tf.Tensor>, model: ModelFn, guide: ModelFn, ...args: unknown[]): tf.Tensor {

@@ -50,7 +50,8 @@ export class TraceEnumELBO extends ELBO {
   private readonly nesting = new WeakMap<ModelFn, number>();
 
   constructor(options: TraceEnumELBOOptions = {}) {
-    super(options);
+    // vectorizeParticles is a known key only so that asking for it gets the specific message below.
+    super(options, 1, ['numParticles', 'maxPlateNesting', 'vectorizeParticles']);
     if ((options as { vectorizeParticles?: unknown }).vectorizeParticles) {
       throw new ValueError(`${WHERE}: option 'vectorizeParticles' is not supported (its particle dim would collide with the enumeration dims). Leave it out; particles run in a loop.`);
     }

@@ -44,7 +44,8 @@ export class TraceGraphELBO extends ELBO {
   static override readonly plugin = { kind: 'loss', name: 'TraceGraph_ELBO' } as const satisfies PluginMeta;
 
   constructor(options: ELBOOptions = {}) {
-    super(options);
+    // vectorizeParticles is a known key only so that asking for it gets the specific message below.
+    super(options, 1, ['numParticles', 'vectorizeParticles']);
     if ((options as { vectorizeParticles?: unknown }).vectorizeParticles) {
       throw new ValueError("TraceGraph_ELBO: option 'vectorizeParticles' is not supported. Leave it out; particles run in a loop.");
     }

@@ -25,7 +25,7 @@ export class TraceMeanFieldELBO extends ELBO {
   private readonly hasClosedForm = new Map<string, boolean>();
 
   constructor(options: ELBOOptions = {}) {
-    super(options);
+    super(options, 1, ['numParticles']);
   }
 
   loss(key: PRNGKey, params: Record<string, tf.Tensor>, model: ModelFn, guide: ModelFn, ...args: unknown[]): tf.Tensor {

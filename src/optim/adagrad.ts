@@ -4,16 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { PluginMeta } from '../kernel/plugin-meta.js';
-import {
-  type LearningRate,
-  type PerParameterOptions,
-  checkKnownKeys,
-  isNonNegative,
-  lrAt,
-  lrOption,
-  numberOption,
-} from './options.js';
-import { PerParameterOptimizer, type StepInput, type StepOutput } from './per-parameter.js';
+import { type LearningRate, type PerParameterOptions, checkKnownKeys, lrAt, lrOption, nonNegativeOption } from './options.js';
+import { PerParameterOptimizer, type StepInput, type StepOutput, withWeightDecay } from './per-parameter.js';
 
 /** Options of {@link Adagrad}. */
 export interface AdagradOptions {
@@ -41,8 +33,7 @@ const KNOWN = ['lr', 'lrDecay', 'initialAccumulatorValue', 'eps', 'weightDecay']
 
 function resolveAdagrad(options: AdagradOptions, where: string): AdagradHyper {
   const o = checkKnownKeys(where, options, KNOWN);
-  const nonNeg = (name: string, fallback: number): number =>
-    numberOption(where, name, o[name], fallback, isNonNegative, 'a number >= 0');
+  const nonNeg = (name: string, fallback: number): number => nonNegativeOption(where, name, o[name], fallback);
   return {
     lr: lrOption(where, o.lr, 1e-2),
     lrDecay: nonNeg('lrDecay', 0),
@@ -78,13 +69,13 @@ export class Adagrad extends PerParameterOptimizer<AdagradOptions, AdagradHyper>
     return ['sum'];
   }
 
-  protected initSlot(_slot: string, param: tf.Tensor, h: AdagradHyper): tf.Tensor {
+  protected override initSlot(_slot: string, param: tf.Tensor, h: AdagradHyper): tf.Tensor {
     return tf.fill(param.shape, h.initialAccumulatorValue, 'float32');
   }
 
   protected step({ grad, param, slots, hyper: h, count, where, scalar: k }: StepInput<AdagradHyper>): StepOutput {
     const clr = lrAt(where, h.lr, count) / (1 + count * h.lrDecay);
-    const g = h.weightDecay !== 0 ? tf.add(grad, tf.mul(param, k(h.weightDecay))) : grad;
+    const g = withWeightDecay(grad, param, h.weightDecay, k);
     const sum = tf.add(slots.sum!, tf.square(g));
     const denom = tf.add(tf.sqrt(sum), k(h.eps));
     return { param: tf.sub(param, tf.mul(tf.div(g, denom), k(clr))), slots: { sum } };

@@ -4,18 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { PluginMeta } from '../kernel/plugin-meta.js';
-import {
-  type LearningRate,
-  type PerParameterOptions,
-  betasOption,
-  booleanOption,
-  checkKnownKeys,
-  isNonNegative,
-  lrAt,
-  lrOption,
-  numberOption,
-} from './options.js';
-import { PerParameterOptimizer, type Slots, type StepInput, type StepOutput } from './per-parameter.js';
+import { type AdamLikeHyper, type LearningRate, type PerParameterOptions, adamLikeOptions, booleanOption, checkKnownKeys, lrAt } from './options.js';
+import { PerParameterOptimizer, type Slots, type StepInput, type StepOutput, ema, withWeightDecay } from './per-parameter.js';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -31,12 +21,7 @@ export interface AdamOptions {
   readonly amsgrad?: boolean;
 }
 
-interface AdamHyper {
-  lr: LearningRate;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
+interface AdamHyper extends AdamLikeHyper {
   amsgrad: boolean;
 }
 
@@ -44,15 +29,7 @@ const KNOWN = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'] as const;
 
 function resolveAdam(options: AdamOptions, where: string): AdamHyper {
   const o = checkKnownKeys(where, options, KNOWN);
-  const [beta1, beta2] = betasOption(where, o.betas, [0.9, 0.999]);
-  return {
-    lr: lrOption(where, o.lr, 1e-3),
-    beta1,
-    beta2,
-    eps: numberOption(where, 'eps', o.eps, 1e-8, isNonNegative, 'a number >= 0'),
-    weightDecay: numberOption(where, 'weightDecay', o.weightDecay, 0, isNonNegative, 'a number >= 0'),
-    amsgrad: booleanOption(where, 'amsgrad', o.amsgrad, false),
-  };
+  return { ...adamLikeOptions(where, o, 1e-3), amsgrad: booleanOption(where, 'amsgrad', o.amsgrad, false) };
 }
 
 /**
@@ -85,16 +62,12 @@ export class Adam extends PerParameterOptimizer<AdamOptions, AdamHyper> {
     return h.amsgrad ? ['m', 'v', 'vMax'] : ['m', 'v'];
   }
 
-  protected initSlot(_slot: string, param: tf.Tensor): tf.Tensor {
-    return tf.zerosLike(param);
-  }
-
   protected step({ grad, param, slots, hyper: h, count, where, scalar: k }: StepInput<AdamHyper>): StepOutput {
     const lr = lrAt(where, h.lr, count);
     const t = count + 1;
-    const g = h.weightDecay !== 0 ? tf.add(grad, tf.mul(param, k(h.weightDecay))) : grad;
-    const m = tf.add(tf.mul(slots.m!, k(h.beta1)), tf.mul(g, k(1 - h.beta1)));
-    const v = tf.add(tf.mul(slots.v!, k(h.beta2)), tf.mul(tf.square(g), k(1 - h.beta2)));
+    const g = withWeightDecay(grad, param, h.weightDecay, k);
+    const m = ema(slots.m!, g, h.beta1, k);
+    const v = ema(slots.v!, tf.square(g), h.beta2, k);
     const vMax = h.amsgrad ? tf.maximum(slots.vMax!, v) : undefined;
     const slotsOut: Slots = vMax ? { m, v, vMax } : { m, v };
     // The folded form below divides by lr, so a schedule's lr = 0 (e.g. a warm-up start) is a copy.

@@ -4,17 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { PluginMeta } from '../kernel/plugin-meta.js';
-import {
-  type LearningRate,
-  type PerParameterOptions,
-  betasOption,
-  checkKnownKeys,
-  isNonNegative,
-  lrAt,
-  lrOption,
-  numberOption,
-} from './options.js';
-import { PerParameterOptimizer, type StepInput, type StepOutput } from './per-parameter.js';
+import { type AdamLikeHyper, type LearningRate, type PerParameterOptions, adamLikeOptions, checkKnownKeys, lrAt } from './options.js';
+import { PerParameterOptimizer, type StepInput, type StepOutput, ema, withWeightDecay } from './per-parameter.js';
 
 /** Options of {@link Adamax}. */
 export interface AdamaxOptions {
@@ -28,26 +19,10 @@ export interface AdamaxOptions {
   readonly weightDecay?: number;
 }
 
-interface AdamaxHyper {
-  lr: LearningRate;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-}
-
 const KNOWN = ['lr', 'betas', 'eps', 'weightDecay'] as const;
 
-function resolveAdamax(options: AdamaxOptions, where: string): AdamaxHyper {
-  const o = checkKnownKeys(where, options, KNOWN);
-  const [beta1, beta2] = betasOption(where, o.betas, [0.9, 0.999]);
-  return {
-    lr: lrOption(where, o.lr, 2e-3),
-    beta1,
-    beta2,
-    eps: numberOption(where, 'eps', o.eps, 1e-8, isNonNegative, 'a number >= 0'),
-    weightDecay: numberOption(where, 'weightDecay', o.weightDecay, 0, isNonNegative, 'a number >= 0'),
-  };
+function resolveAdamax(options: AdamaxOptions, where: string): AdamLikeHyper {
+  return adamLikeOptions(where, checkKnownKeys(where, options, KNOWN), 2e-3);
 }
 
 /**
@@ -65,7 +40,7 @@ function resolveAdamax(options: AdamaxOptions, where: string): AdamaxHyper {
  * @throws {ValueError} on an unknown or out-of-range option
  * @public
  */
-export class Adamax extends PerParameterOptimizer<AdamaxOptions, AdamaxHyper> {
+export class Adamax extends PerParameterOptimizer<AdamaxOptions, AdamLikeHyper> {
   static readonly plugin = { kind: 'optimizer', name: 'adamax' } as const satisfies PluginMeta;
 
   constructor(options: PerParameterOptions<AdamaxOptions> = {}) {
@@ -76,14 +51,10 @@ export class Adamax extends PerParameterOptimizer<AdamaxOptions, AdamaxHyper> {
     return ['m', 'u'];
   }
 
-  protected initSlot(_slot: string, param: tf.Tensor): tf.Tensor {
-    return tf.zerosLike(param);
-  }
-
-  protected step({ grad, param, slots, hyper: h, count, where, scalar: k }: StepInput<AdamaxHyper>): StepOutput {
+  protected step({ grad, param, slots, hyper: h, count, where, scalar: k }: StepInput<AdamLikeHyper>): StepOutput {
     const lr = lrAt(where, h.lr, count);
-    const g = h.weightDecay !== 0 ? tf.add(grad, tf.mul(param, k(h.weightDecay))) : grad;
-    const m = tf.add(tf.mul(slots.m!, k(h.beta1)), tf.mul(g, k(1 - h.beta1)));
+    const g = withWeightDecay(grad, param, h.weightDecay, k);
+    const m = ema(slots.m!, g, h.beta1, k);
     const u = tf.maximum(tf.mul(slots.u!, k(h.beta2)), tf.add(tf.abs(g), k(h.eps)));
     const stepSize = lr / (1 - h.beta1 ** (count + 1));
     return { param: tf.sub(param, tf.mul(tf.div(m, u), k(stepSize))), slots: { m, u } };

@@ -5,17 +5,16 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { PluginMeta } from '../kernel/plugin-meta.js';
 import {
+  type AdamLikeHyper,
   type LearningRate,
   type PerParameterOptions,
-  betasOption,
+  adamLikeOptions,
   checkKnownKeys,
-  isNonNegative,
   isPositive,
   lrAt,
-  lrOption,
   numberOption,
 } from './options.js';
-import { PerParameterOptimizer, type StepInput, type StepOutput } from './per-parameter.js';
+import { PerParameterOptimizer, type StepInput, type StepOutput, ema, withWeightDecay } from './per-parameter.js';
 
 /** Options of {@link ClippedAdam}. */
 export interface ClippedAdamOptions {
@@ -33,12 +32,7 @@ export interface ClippedAdamOptions {
   readonly lrd?: number;
 }
 
-interface ClippedAdamHyper {
-  lr: LearningRate;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
+interface ClippedAdamHyper extends AdamLikeHyper {
   clipNorm: number;
   lrd: number;
 }
@@ -47,13 +41,8 @@ const KNOWN = ['lr', 'betas', 'eps', 'weightDecay', 'clipNorm', 'lrd'] as const;
 
 function resolveClippedAdam(options: ClippedAdamOptions, where: string): ClippedAdamHyper {
   const o = checkKnownKeys(where, options, KNOWN);
-  const [beta1, beta2] = betasOption(where, o.betas, [0.9, 0.999]);
   return {
-    lr: lrOption(where, o.lr, 1e-3),
-    beta1,
-    beta2,
-    eps: numberOption(where, 'eps', o.eps, 1e-8, isNonNegative, 'a number >= 0'),
-    weightDecay: numberOption(where, 'weightDecay', o.weightDecay, 0, isNonNegative, 'a number >= 0'),
+    ...adamLikeOptions(where, o, 1e-3),
     clipNorm: numberOption(where, 'clipNorm', o.clipNorm, 10, isPositive, 'a number > 0'),
     lrd: numberOption(where, 'lrd', o.lrd, 1, isPositive, 'a number > 0'),
   };
@@ -91,17 +80,13 @@ export class ClippedAdam extends PerParameterOptimizer<ClippedAdamOptions, Clipp
     return ['m', 'v'];
   }
 
-  protected initSlot(_slot: string, param: tf.Tensor): tf.Tensor {
-    return tf.zerosLike(param);
-  }
-
   protected step({ grad, param, slots, hyper: h, count, where, scalar: k }: StepInput<ClippedAdamHyper>): StepOutput {
     const t = count + 1;
     const lr = lrAt(where, h.lr, count) * h.lrd ** t;
     const clipped = tf.clipByValue(grad, -h.clipNorm, h.clipNorm);
-    const g = h.weightDecay !== 0 ? tf.add(clipped, tf.mul(param, k(h.weightDecay))) : clipped;
-    const m = tf.add(tf.mul(slots.m!, k(h.beta1)), tf.mul(g, k(1 - h.beta1)));
-    const v = tf.add(tf.mul(slots.v!, k(h.beta2)), tf.mul(tf.square(g), k(1 - h.beta2)));
+    const g = withWeightDecay(clipped, param, h.weightDecay, k);
+    const m = ema(slots.m!, g, h.beta1, k);
+    const v = ema(slots.v!, tf.square(g), h.beta2, k);
     const stepSize = (lr * Math.sqrt(1 - h.beta2 ** t)) / (1 - h.beta1 ** t);
     const update = tf.mul(tf.div(m, tf.add(tf.sqrt(v), k(h.eps))), k(stepSize));
     return { param: tf.sub(param, update), slots: { m, v } };

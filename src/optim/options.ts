@@ -47,6 +47,9 @@ export function lrOption(where: string, value: unknown, fallback: number): Learn
   throw new ValueError(`${where}: option 'lr' must be a positive number or a schedule, got ${show(value)}`);
 }
 
+export const isNonNegative = (x: number): boolean => x >= 0;
+export const isPositive = (x: number): boolean => x > 0;
+
 /** A finite number satisfying `ok`, described by `expected` in the message. */
 export function numberOption(
   where: string,
@@ -59,6 +62,11 @@ export function numberOption(
   if (value === undefined) return fallback;
   if (typeof value === 'number' && Number.isFinite(value) && ok(value)) return value;
   throw new ValueError(`${where}: option '${name}' must be ${expected}, got ${show(value)}`);
+}
+
+/** A finite number >= 0 (eps, weightDecay, momentum, …). */
+export function nonNegativeOption(where: string, name: string, value: unknown, fallback: number): number {
+  return numberOption(where, name, value, fallback, isNonNegative, 'a number >= 0');
 }
 
 export function booleanOption(where: string, name: string, value: unknown, fallback: boolean): boolean {
@@ -75,6 +83,30 @@ export function betasOption(where: string, value: unknown, fallback: readonly [n
   throw new ValueError(`${where}: option 'betas' must be a pair [beta1, beta2] with each in [0, 1), got ${show(value)}`);
 }
 
+/** The hyper-parameters every member of the Adam family takes. */
+export interface AdamLikeHyper {
+  lr: LearningRate;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+/**
+ * Reads `betas`, `lr`, `eps` and `weightDecay` (in that order) from a checked options record,
+ * with PyTorch's defaults: betas [0.9, 0.999], eps 1e-8, weightDecay 0, and lr `lrFallback`.
+ */
+export function adamLikeOptions(where: string, o: Record<string, unknown>, lrFallback: number): AdamLikeHyper {
+  const [beta1, beta2] = betasOption(where, o.betas, [0.9, 0.999]);
+  return {
+    lr: lrOption(where, o.lr, lrFallback),
+    beta1,
+    beta2,
+    eps: nonNegativeOption(where, 'eps', o.eps, 1e-8),
+    weightDecay: nonNegativeOption(where, 'weightDecay', o.weightDecay, 0),
+  };
+}
+
 /** The learning rate to use at update `count`; a schedule must give a finite number. */
 export function lrAt(where: string, lr: LearningRate, count: number): number {
   if (typeof lr === 'number') return lr;
@@ -87,5 +119,3 @@ export function lrAt(where: string, lr: LearningRate, count: number): number {
   return value;
 }
 
-export const isNonNegative = (x: number): boolean => x >= 0;
-export const isPositive = (x: number): boolean => x > 0;

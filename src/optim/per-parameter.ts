@@ -95,6 +95,16 @@ export function checkState(where: string, state: unknown): asserts state is Opti
   if (!isRecord(slots)) throw new ValueError(`${where}: the optimiser state's slots must be an object, got ${typeof slots}`);
 }
 
+/** grad + weightDecay·param (PyTorch's L2 penalty), or `grad` itself when weightDecay is 0. */
+export function withWeightDecay(grad: tf.Tensor, param: tf.Tensor, weightDecay: number, k: StepInput<unknown>['scalar']): tf.Tensor {
+  return weightDecay !== 0 ? tf.add(grad, tf.mul(param, k(weightDecay))) : grad;
+}
+
+/** decay·avg + (1 − decay)·x: one step of an exponential moving average (Adam's moments, RMSProp's averages). */
+export function ema(avg: tf.Tensor, x: tf.Tensor, decay: number, k: StepInput<unknown>['scalar']): tf.Tensor {
+  return tf.add(tf.mul(avg, k(decay)), tf.mul(x, k(1 - decay)));
+}
+
 /**
  * Base of the element-wise optimisers. A subclass names its slots, builds their initial values
  * and writes the update of one parameter; this class does the rest.
@@ -124,8 +134,10 @@ export abstract class PerParameterOptimizer<O, H> implements Optimizer {
 
   /** The slots this parameter carries, in a fixed order. */
   protected abstract slotNames(hyper: H): readonly string[];
-  /** The initial value of one slot for one parameter (a new tensor). */
-  protected abstract initSlot(slot: string, param: tf.Tensor, hyper: H): tf.Tensor;
+  /** The initial value of one slot for one parameter (a new tensor): zeros unless overridden. */
+  protected initSlot(_slot: string, param: tf.Tensor, _hyper: H): tf.Tensor {
+    return tf.zerosLike(param);
+  }
   /** One update of one parameter; runs inside the update's tf.tidy. */
   protected abstract step(input: StepInput<H>): StepOutput;
 

@@ -9,12 +9,12 @@ import {
   type PerParameterOptions,
   booleanOption,
   checkKnownKeys,
-  isNonNegative,
   lrAt,
   lrOption,
+  nonNegativeOption,
   numberOption,
 } from './options.js';
-import { PerParameterOptimizer, type StepInput, type StepOutput } from './per-parameter.js';
+import { PerParameterOptimizer, type StepInput, type StepOutput, ema, withWeightDecay } from './per-parameter.js';
 
 /** Options of {@link RMSProp}. */
 export interface RMSPropOptions {
@@ -48,10 +48,10 @@ function resolveRMSProp(options: RMSPropOptions, where: string): RMSPropHyper {
   return {
     lr: lrOption(where, o.lr, 1e-2),
     alpha: numberOption(where, 'alpha', o.alpha, 0.99, (a) => a >= 0 && a <= 1, 'a number in [0, 1]'),
-    eps: numberOption(where, 'eps', o.eps, 1e-8, isNonNegative, 'a number >= 0'),
-    momentum: numberOption(where, 'momentum', o.momentum, 0, isNonNegative, 'a number >= 0'),
+    eps: nonNegativeOption(where, 'eps', o.eps, 1e-8),
+    momentum: nonNegativeOption(where, 'momentum', o.momentum, 0),
     centered: booleanOption(where, 'centered', o.centered, false),
-    weightDecay: numberOption(where, 'weightDecay', o.weightDecay, 0, isNonNegative, 'a number >= 0'),
+    weightDecay: nonNegativeOption(where, 'weightDecay', o.weightDecay, 0),
   };
 }
 
@@ -85,18 +85,14 @@ export class RMSProp extends PerParameterOptimizer<RMSPropOptions, RMSPropHyper>
     return names;
   }
 
-  protected initSlot(_slot: string, param: tf.Tensor): tf.Tensor {
-    return tf.zerosLike(param);
-  }
-
   protected step({ grad, param, slots, hyper: h, count, where, scalar: k }: StepInput<RMSPropHyper>): StepOutput {
     const lr = lrAt(where, h.lr, count);
-    const g = h.weightDecay !== 0 ? tf.add(grad, tf.mul(param, k(h.weightDecay))) : grad;
-    const squareAvg = tf.add(tf.mul(slots.squareAvg!, k(h.alpha)), tf.mul(tf.square(g), k(1 - h.alpha)));
+    const g = withWeightDecay(grad, param, h.weightDecay, k);
+    const squareAvg = ema(slots.squareAvg!, tf.square(g), h.alpha, k);
     const out: Record<string, tf.Tensor> = { squareAvg };
     let variance = squareAvg;
     if (h.centered) {
-      const gradAvg = tf.add(tf.mul(slots.gradAvg!, k(h.alpha)), tf.mul(g, k(1 - h.alpha)));
+      const gradAvg = ema(slots.gradAvg!, g, h.alpha, k);
       out.gradAvg = gradAvg;
       variance = tf.sub(squareAvg, tf.square(gradAvg));
     }

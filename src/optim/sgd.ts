@@ -10,12 +10,12 @@ import {
   type PerParameterOptions,
   booleanOption,
   checkKnownKeys,
-  isNonNegative,
   lrAt,
   lrOption,
+  nonNegativeOption,
   numberOption,
 } from './options.js';
-import { PerParameterOptimizer, type StepInput, type StepOutput } from './per-parameter.js';
+import { PerParameterOptimizer, type StepInput, type StepOutput, withWeightDecay } from './per-parameter.js';
 
 /** Options of {@link SGD}. */
 export interface SGDOptions {
@@ -45,10 +45,10 @@ function resolveSGD(options: SGDOptions, where: string): SGDHyper {
   const o = checkKnownKeys(where, options, KNOWN);
   const h: SGDHyper = {
     lr: lrOption(where, o.lr, 1e-3),
-    momentum: numberOption(where, 'momentum', o.momentum, 0, isNonNegative, 'a number >= 0'),
+    momentum: nonNegativeOption(where, 'momentum', o.momentum, 0),
     dampening: numberOption(where, 'dampening', o.dampening, 0, () => true, 'a finite number'),
     nesterov: booleanOption(where, 'nesterov', o.nesterov, false),
-    weightDecay: numberOption(where, 'weightDecay', o.weightDecay, 0, isNonNegative, 'a number >= 0'),
+    weightDecay: nonNegativeOption(where, 'weightDecay', o.weightDecay, 0),
   };
   if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
     throw new ValueError(
@@ -84,13 +84,9 @@ export class SGD extends PerParameterOptimizer<SGDOptions, SGDHyper> {
     return h.momentum > 0 ? ['momentum'] : [];
   }
 
-  protected initSlot(_slot: string, param: tf.Tensor): tf.Tensor {
-    return tf.zerosLike(param);
-  }
-
   protected step({ grad, param, slots, hyper: h, count, where, scalar: k }: StepInput<SGDHyper>): StepOutput {
     const lr = lrAt(where, h.lr, count);
-    const g = h.weightDecay !== 0 ? tf.add(grad, tf.mul(param, k(h.weightDecay))) : grad;
+    const g = withWeightDecay(grad, param, h.weightDecay, k);
     if (h.momentum <= 0) return { param: tf.sub(param, tf.mul(g, k(lr))), slots: {} };
     let buf: tf.Tensor;
     if (count === 0) {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 
 import { betaMoments } from '../../examples/coin.js';
-import { ROOT, spawnCli, summaryRow, tempDir } from '../cli/helpers.js';
+import { ROOT, spawnCli, spawnScript, summaryRow, tempDir } from '../cli/helpers.js';
 
 describe('examples/coin.ts (acceptance)', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -30,5 +30,16 @@ describe('examples/coin.ts (acceptance)', () => {
     expect(sd).to.be.closeTo(0.0896, 0.01);
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(html).to.include('data-site="latent_fairness"').and.include('id="loss-curve"');
+  });
+
+  it('npx tsx examples/coin.ts: its own SVI loop (2000 steps) prints a fairness within 0.01 of 0.533 and an sd within 0.01 of 0.0896 @slow', async () => {
+    const run = await spawnScript(path.join(ROOT, 'examples', 'coin.ts'));
+    expect(run.code, run.stderr).to.equal(0);
+    const m = /the fairness of the coin is ([\d.]+) ± ([\d.]+)/.exec(run.stdout);
+    expect(m, run.stdout).to.not.equal(null);
+    // The guide's closed-form moments after Pyro's tutorial settings, as in the test above.
+    expect(Number(m![1])).to.be.closeTo(16 / 30, 0.01);
+    expect(Number(m![2])).to.be.closeTo(0.0896, 0.01);
+    expect(summaryRow(run.stdout, 'latent_fairness'), run.stdout).to.not.equal(undefined);
   });
 });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 
 import type { SummaryRow } from '../../src/report/summary.js';
-import { ROOT, runInProcess, tempDir } from '../cli/helpers.js';
+import { ROOT, runInProcess, spawnScript, summaryRow, tempDir } from '../cli/helpers.js';
 
 describe('examples/eight-schools.ts (acceptance)', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -35,5 +35,19 @@ describe('examples/eight-schools.ts (acceptance)', () => {
     const last = losses.slice(-500).reduce((a, b) => a + b, 0) / 500;
     expect(last).to.be.closeTo(31.71, 0.3);
     expect(readFileSync(path.join(out, 'report.html'), 'utf8')).to.include('data-site="theta_tilde"');
+  });
+
+  it('npx tsx examples/eight-schools.ts: the same fit through the container prints mu, tau and a final loss near Pyro\'s 31.71 @slow', async () => {
+    const run = await spawnScript(path.join(ROOT, 'examples', 'eight-schools.ts'));
+    expect(run.code, run.stderr).to.equal(0);
+    // Same settings and tolerances as the vinfer fit test above (same calibration).
+    const mu = summaryRow(run.stdout, 'mu');
+    const tau = summaryRow(run.stdout, 'tau');
+    expect(mu, run.stdout).to.not.equal(undefined);
+    expect(mu!.mean).to.be.closeTo(4.56, 0.8);
+    expect(tau!.mean).to.be.within(2.17, 4.0);
+    const m = /mean loss over the last 500 steps: ([\d.]+)/.exec(run.stdout);
+    expect(m, run.stdout).to.not.equal(null);
+    expect(Number(m![1])).to.be.closeTo(31.71, 0.3);
   });
 });

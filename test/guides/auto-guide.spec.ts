@@ -5,7 +5,11 @@ import { Bernoulli } from '../../src/distributions/bernoulli.js';
 import { HalfNormal } from '../../src/distributions/half-normal.js';
 import { Normal } from '../../src/distributions/normal.js';
 import { AutoDelta } from '../../src/guides/auto-delta.js';
+import { AutoDiagonalNormal } from '../../src/guides/auto-diagonal-normal.js';
 import { AutoGuideList } from '../../src/guides/auto-guide-list.js';
+import { AutoLaplaceApproximation } from '../../src/guides/auto-laplace-approximation.js';
+import { AutoLowRankMultivariateNormal } from '../../src/guides/auto-low-rank-multivariate-normal.js';
+import { AutoMultivariateNormal } from '../../src/guides/auto-multivariate-normal.js';
 import { AutoNormal } from '../../src/guides/auto-normal.js';
 import { periodicRepeat } from '../../src/guides/prototype.js';
 import { ModelError } from '../../src/kernel/errors.js';
@@ -66,18 +70,27 @@ function changedRows(before: Float32Array | Int32Array | Uint8Array, after: Floa
 
 describe('AutoGuide', () => {
   describe('prototype', () => {
-    it('refuses a discrete latent site, naming it and suggesting observation or enumeration', () => {
+    it('refuses a discrete latent site in every built-in guide, naming it and suggesting observation or enumeration', () => {
       const model = () => {
         const k = sample('k', new Bernoulli(0.3));
         sample('x', new Normal(k, 1), { obs: 0.5 });
       };
-      for (const guide of [new AutoNormal(model), new AutoDelta(model)]) {
+      const guides = [
+        new AutoNormal(model),
+        new AutoDelta(model),
+        new AutoDiagonalNormal(model),
+        new AutoMultivariateNormal(model),
+        new AutoLowRankMultivariateNormal(model),
+        new AutoLaplaceApproximation(model),
+      ];
+      for (const guide of guides) {
         const name = guide.guideName;
         expectVinferError(
           () => trace(seed(() => guide.forward(), 0)).getTrace(),
           ModelError,
           `${name}: site 'k' has discrete support (Bernoulli); ${name} only handles continuous latent sites. Observe it, or enumerate it with TraceEnum_ELBO.`,
         );
+        guide.dispose();
       }
     });
 

@@ -57,6 +57,31 @@ describe('Predictive', () => {
     tf.dispose([...Object.values(out), w]);
   });
 
+  it('with batchNdims 2 treats posteriorSamples of shape [2 chains, 3 draws] as 6 draws and keeps [2, 3] leading dims', () => {
+    const w = tf.tensor2d([
+      [0, 1, -1],
+      [2, 0.5, 3],
+    ]);
+    const out = new Predictive(model, { posteriorSamples: { w }, batchNdims: 2 }).run(PRNGKey(2));
+    expect(out.w2!.shape).to.deep.equal([2, 3]);
+    expect(Array.from(out.w2!.dataSync())).to.deep.equal([0, 2, -2, 4, 1, 6]);
+    expect(out.y!.shape).to.deep.equal([2, 3, 3]);
+    tf.dispose([...Object.values(out), w]);
+  });
+
+  it('rejects a batchNdims that is not an integer >= 1, and posteriorSamples whose leading dims disagree', () => {
+    const w = tf.tensor2d([
+      [0, 1, -1],
+      [2, 0.5, 3],
+    ]);
+    const v = tf.tensor1d([1, 2]);
+    for (const bad of [0, -1, 1.5]) {
+      expectVinferError(() => new Predictive(model, { posteriorSamples: { w }, batchNdims: bad }), ValueError, "Predictive: option 'batchNdims'", String(bad));
+    }
+    expectVinferError(() => new Predictive(model, { posteriorSamples: { w, v }, batchNdims: 2 }), ValueError, "posteriorSamples['v']", 'leading shape');
+    tf.dispose([w, v]);
+  });
+
   it('prior predictive without guide or samples; returnSites picks sites', () => {
     const out = new Predictive(model, { numSamples: 10, returnSites: ['w'] }).run(PRNGKey(3));
     expect(Object.keys(out)).to.deep.equal(['w']);

@@ -10,7 +10,7 @@ import { disposeState } from '../../src/kernel/svi-state.js';
 import { TraceELBO } from '../../src/losses/trace-elbo.js';
 import { Adam } from '../../src/optim/adam.js';
 import { SGD } from '../../src/optim/sgd.js';
-import { expectVinferError, expectVinferErrorAsync } from '../helpers/assert.js';
+import { expectNoTensorLeak, expectNoTensorLeakAsync, expectVinferError, expectVinferErrorAsync } from '../helpers/assert.js';
 import { normalNormal } from '../helpers/models.js';
 
 const DATA = [0.9, 1.4, 0.2, 1.1, 0.7];
@@ -158,6 +158,71 @@ describe('SVI', () => {
       const guide = () => sample('mu', new Normal(param('loc', 0), 1));
       const svi = new SVI(bad, guide, new Adam({ lr: 0.01 }), new TraceELBO());
       await expectVinferErrorAsync(() => svi.run(PRNGKey(0), 10, [], { progressBar: false }), ValueError, 'must be positive', 'SVI step');
+    });
+  });
+
+  describe('asynchronous programs', () => {
+    it('an async model, guide function or guide object is refused with a ModelError saying models must be synchronous', () => {
+      const { model, guide } = normalNormal(DATA);
+      const make = (m: () => unknown, g: unknown): SVI<[]> => new SVI<[]>(m, g as () => unknown, new Adam({ lr: 0.01 }), new TraceELBO());
+      expectNoTensorLeak(() => {
+        expectVinferError(() => make(model, async () => guide()).init(PRNGKey(0)), ModelError, 'must be synchronous');
+        expectVinferError(() => make(model, { forward: async () => guide() }).init(PRNGKey(0)), ModelError, 'must be synchronous');
+        expectVinferError(() => make(async () => model(), guide).init(PRNGKey(0)), ModelError, 'must be synchronous');
+      });
+    });
+  });
+
+  describe('callbacks that throw', () => {
+    it('attach() throwing: run rejects with its error, closes the callbacks attached before it, and leaks no tensors', async () => {
+      const { model, guide } = normalNormal(DATA);
+      const svi = new SVI(model, guide, new Adam({ lr: 0.01 }), new TraceELBO());
+      const closed: string[] = [];
+      const first = { attach: () => undefined, close: () => void closed.push('first') };
+      const bad = {
+        attach: () => {
+          throw new ValueError('MyCallback: cannot attach');
+        },
+        close: () => void closed.push('bad'),
+      };
+      await expectNoTensorLeakAsync(async () => {
+        await expectVinferErrorAsync(
+          () => svi.run(PRNGKey(0), 5, [], { progressBar: false, callbacks: [first, bad] }),
+          ValueError,
+          'MyCallback: cannot attach',
+        );
+      });
+      expect(closed).to.deep.equal(['first']);
+    });
+
+    it('close() throwing: the run ends (reason completed), then rejects with that error; every other callback is still closed', async () => {
+      const { model, guide } = normalNormal(DATA);
+      const svi = new SVI(model, guide, new Adam({ lr: 0.01 }), new TraceELBO());
+      const reasons: string[] = [];
+      const sub = svi.events$.subscribe((e) => {
+        if (e.type === 'end') reasons.push(e.reason);
+      });
+      let laterClosed = false;
+      const bad = {
+        attach: () => undefined,
+        close: () => {
+          throw new ValueError('MyCallback: flush failed');
+        },
+      };
+      const later = { attach: () => undefined, close: () => void (laterClosed = true) };
+      await expectNoTensorLeakAsync(async () => {
+        await expectVinferErrorAsync(
+          () => svi.run(PRNGKey(0), 5, [], { progressBar: false, callbacks: [bad, later] }),
+          ValueError,
+          'MyCallback: flush failed',
+        );
+        // The final state stays with the engine (as after any failed run) for the caller to keep or release.
+        expect(svi.state?.step).to.equal(5);
+        disposeState(svi.state!);
+      });
+      sub.unsubscribe();
+      expect(reasons).to.deep.equal(['completed']);
+      expect(laterClosed).to.equal(true);
     });
   });
 

@@ -5,11 +5,14 @@ import { Bernoulli } from '../../src/distributions/bernoulli.js';
 import * as constraints from '../../src/distributions/constraints.js';
 import { Normal } from '../../src/distributions/normal.js';
 import { ModelError, ValueError } from '../../src/kernel/errors.js';
+import { mask, scale } from '../../src/kernel/handlers/index.js';
 import { param, plate, sample } from '../../src/kernel/primitives.js';
 import { PRNGKey, split } from '../../src/kernel/rng.js';
 import type { ELBO } from '../../src/losses/elbo.js';
 import { RenyiELBO } from '../../src/losses/renyi-elbo.js';
 import { TraceELBO } from '../../src/losses/trace-elbo.js';
+import { TraceEnumELBO } from '../../src/losses/trace-enum-elbo.js';
+import { TraceGraphELBO } from '../../src/losses/trace-graph-elbo.js';
 import { TraceMeanFieldELBO } from '../../src/losses/trace-mean-field-elbo.js';
 import { expectNoTensorLeak, expectVinferError } from '../helpers/assert.js';
 import { meanVar } from '../helpers/stats.js';
@@ -97,6 +100,18 @@ describe('ELBO estimators', () => {
     expectVinferError(() => new TraceELBO({ numParticles: 0 }), ValueError, 'numParticles');
   });
 
+  it('rejects a misspelt option key with the known ones and a did-you-mean, and a non-boolean vectorizeParticles', () => {
+    expectVinferError(
+      () => new TraceELBO({ numParticle: 4 } as object),
+      ValueError,
+      "TraceELBO: unknown option 'numParticle'. Known options: numParticles, vectorizeParticles. Did you mean 'numParticles'?",
+    );
+    expectVinferError(() => new TraceMeanFieldELBO({ vectorizeParticles: true } as object), ValueError, "TraceMeanFieldELBO: unknown option 'vectorizeParticles'");
+    expectVinferError(() => new RenyiELBO({ alfa: 0.5 } as object), ValueError, "unknown option 'alfa'", "Did you mean 'alpha'?");
+    expectVinferError(() => new TraceELBO({ vectorizeParticles: 'yes' } as object), ValueError, "option 'vectorizeParticles' must be true or false");
+    expectVinferError(() => new TraceELBO([] as object), ValueError, 'TraceELBO: options must be an object');
+  });
+
   it('Trace_ELBO score-function surrogate gives an unbiased gradient for a Bernoulli guide', () => {
     // Model: z ~ Bernoulli(0.3), x ~ N(z, 1) with x = 0.8. Guide: q(z = 1) = sigmoid(theta).
     const m = () => {
@@ -145,6 +160,25 @@ describe('ELBO estimators', () => {
     bigObs.dispose();
   });
 
+  it('TraceMeanField_ELBO scales the closed-form KL of local latents by size / subsampleSize (plate of 4, subsample [1, 3])', () => {
+    // z_i ~ N(0, 1) in a plate of 4, no data; q(z_i) = N(loc_i, 0.5). With the subsample [1, 3]
+    // the loss is exactly (4/2) · (KL_1 + KL_3), KL(N(m, s) ‖ N(0, 1)) = −log s + (s² + m²)/2 − 1/2.
+    const locs = [0.3, -1.2, 0.8, 2.0];
+    const idx = [1, 3];
+    const m = () => plate('data', 4, () => sample('z', new Normal(0, 1)), { subsample: idx });
+    const g = () => {
+      const loc = param('loc', tf.zeros([4]));
+      plate('data', 4, (i) => sample('z', new Normal(tf.gather(loc, i), 0.5)), { subsample: idx });
+    };
+    const kl = (mu: number, s: number): number => -Math.log(s) + (s * s + mu * mu) / 2 - 0.5;
+    const expected = 2 * (kl(locs[1]!, 0.5) + kl(locs[3]!, 0.5));
+    const value = tf.tidy(() => {
+      const loc = tf.tensor1d(locs);
+      return new TraceMeanFieldELBO().loss(PRNGKey(0), { loc }, m, g).dataSync()[0]!;
+    });
+    expect(value).to.be.closeTo(expected, 1e-5 * Math.abs(expected) + 1e-6);
+  });
+
   it('every estimator leaks no tensors', () => {
     for (const l of [new TraceELBO(), new TraceMeanFieldELBO(), new RenyiELBO(), new TraceELBO({ numParticles: 3, vectorizeParticles: true })]) {
       tf.tidy(() => l.loss(PRNGKey(0), PARAMS, model, guide)).dispose();
@@ -188,8 +222,8 @@ describe('Trace_ELBO score function under subsampling', () => {
     for (const k of split(PRNGKey(21), M)) {
       const gr = tf.tidy(() => tf.grad((t: tf.Tensor) => loss.loss(k, { theta: t }, m, g))(tf.tensor1d(thetas)).dataSync());
       for (let i = 0; i < 6; i++) {
-        sums[i] += gr[i]!;
-        sq[i] += gr[i]! ** 2;
+        sums[i] = sums[i]! + gr[i]!;
+        sq[i] = sq[i]! + gr[i]! ** 2;
       }
     }
     for (let i = 0; i < 6; i++) {
@@ -199,4 +233,51 @@ describe('Trace_ELBO score function under subsampling', () => {
     }
     xT.dispose();
   });
+});
+
+describe('every built-in loss respects the scale and mask handlers', () => {
+  // mu ~ N(0, 1); x_i ~ N(mu, 1) observed, the likelihood wrapped in a handler. For one key the
+  // guide draws the same mu in every variant, so the estimates differ only by the likelihood term:
+  // loss = −(log p(mu) + c · Σ log p(x_i | mu) − log q(mu)), exactly linear in the weight c when
+  // one particle is used (RenyiELBO with one particle is Trace_ELBO's estimate).
+  const makeModel = (wrap: (f: () => void) => () => void) => () => {
+    const mu = sample('mu', new Normal(0, 1));
+    wrap(() => plate('data', DATA.length, () => sample('x', new Normal(mu, 1), { obs })))();
+  };
+  const losses = (numParticles: number): [string, ELBO][] => [
+    ['Trace_ELBO', new TraceELBO({ numParticles })],
+    ['TraceMeanField_ELBO', new TraceMeanFieldELBO({ numParticles })],
+    ['RenyiELBO', new RenyiELBO({ numParticles })],
+    ['TraceGraph_ELBO', new TraceGraphELBO({ numParticles })],
+    ['TraceEnum_ELBO', new TraceEnumELBO({ numParticles })],
+  ];
+  const value = (loss: ELBO, m: () => void, k: number): number => tf.tidy(() => loss.loss(PRNGKey(k), PARAMS, m, guide).dataSync()[0]!);
+
+  for (const [name, loss] of losses(1)) {
+    it(`${name}: scale(likelihood, 3) triples the likelihood term; mask(likelihood, false) removes it (one particle, 3 keys)`, () => {
+      for (const k of [31, 32, 33]) {
+        const unit = value(loss, makeModel((f) => f), k);
+        const tripled = value(loss, makeModel((f) => scale(f, 3)), k);
+        const masked = value(loss, makeModel((f) => mask(f, false)), k);
+        // The likelihood term is ~ −10 here; float32 sums of a few terms agree to ~1e-5 relative.
+        expect(tripled - masked, `key ${k}`).to.be.closeTo(3 * (unit - masked), 1e-3);
+        expect(unit - masked, `key ${k}: the likelihood term is not zero`).to.be.greaterThan(1);
+      }
+    });
+  }
+
+  for (const [name, loss] of losses(2)) {
+    it(`${name}: a [1, 0, 1, 0, 1] mask gives the loss of the model that observes only x_0, x_2, x_4 (two particles)`, () => {
+      const keep = [0, 2, 4];
+      const sub = tf.keep(tf.tensor1d(keep.map((i) => DATA[i]!)));
+      const subset = () => {
+        const mu = sample('mu', new Normal(0, 1));
+        plate('data', keep.length, () => sample('x', new Normal(mu, 1), { obs: sub }));
+      };
+      const m = tf.keep(tf.tensor1d([1, 0, 1, 0, 1], 'bool'));
+      const masked = value(loss, makeModel((f) => mask(f, m)), 34);
+      expect(masked).to.be.closeTo(value(loss, subset, 34), 1e-4);
+      tf.dispose([sub, m]);
+    });
+  }
 });
