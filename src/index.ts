@@ -7,6 +7,7 @@ export { tf };
 export { PRNGKey, split, foldIn } from './kernel/rng.js';
 export * from './kernel/errors.js';
 export * as dist from './distributions/index.js';
+export { constraints, transforms, bijectTo, registerBijection, klDivergence, registerKL, enableValidation } from './distributions/index.js';
 export type { TensorLike } from './distributions/tensor-like.js';
 export { sample, param, plate, deterministic, factor, subsample, prngKey } from './kernel/primitives.js';
 export type { SampleOptions, ParamOptions, PlateOptions } from './kernel/primitives.js';

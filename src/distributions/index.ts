@@ -41,3 +41,4 @@ export type { MultivariateNormalOptions } from './multivariate-normal.js';
 export { LowRankMultivariateNormal } from './low-rank-multivariate-normal.js';
 export { LKJCholesky } from './lkj-cholesky.js';
 export type { LKJCholeskyOptions } from './lkj-cholesky.js';
+export { enableValidation, isValidationEnabled } from './validation.js';
