@@ -3,12 +3,12 @@ import * as tf from '@tensorflow/tfjs';
 import { type PRNGKey, split } from '../kernel/rng.js';
 import { type Constraint, unitInterval } from './constraints.js';
 import { Distribution, type DistributionOptions } from './distribution.js';
-import { positive01 } from './family-utils.js';
+import { checkProbabilities, positive01 } from './family-utils.js';
 import { logStandardGammaRsample } from './gamma-sampler.js';
 import { promoteParams } from './params.js';
 import { customOp, sumToShape } from './grad-utils.js';
-import { digamma, lbeta } from './special.js';
-import { type TensorLike, broadcastShapes } from './tensor-like.js';
+import { betainc, betaincinv, digamma, lbeta } from './special.js';
+import { type TensorLike, broadcastShapes, toTensor } from './tensor-like.js';
 
 // Draws are kept inside [tiny, 1 - 2^-24], the float32 open unit interval, as NumPyro clips them.
 const TINY = 1.1754943508222875e-38;
@@ -112,6 +112,24 @@ export class Beta extends Distribution {
         tf.mul(tf.sub(t, 2), digamma(t)),
       );
       return tf.broadcastTo(h, this.batchShape);
+    });
+  }
+  /**
+   * P(X <= value) = I_value(a, b), the regularised incomplete beta function (0 below 0, 1 above 1),
+   * computed in double precision; differentiable in value and both concentrations.
+   */
+  override cdf(value: TensorLike): tf.Tensor {
+    return tf.tidy(() => betainc(this.concentration1, this.concentration0, toTensor(value)));
+  }
+  /**
+   * The quantile function, solved in double precision.
+   * @throws {ValueError} when q is outside [0, 1] (with validation on; NaN otherwise)
+   */
+  override icdf(q: TensorLike): tf.Tensor {
+    return tf.tidy(() => {
+      const p = toTensor(q);
+      if (this.validateArgs) checkProbabilities(`${this.familyName}.icdf`, p);
+      return betaincinv(this.concentration1, this.concentration0, p);
     });
   }
 }

@@ -70,8 +70,31 @@ export abstract class Distribution {
   /** Log-density of `value`, shape sampleShape ++ batchShape. */
   logProb(value: TensorLike): tf.Tensor {
     const v = toTensor(value);
-    if (this.validateArgs) this.validateSample(v);
-    return this.logProbImpl(v);
+    if (this.validateArgs) {
+      this.validateSample(v);
+      return this.logProbImpl(v);
+    }
+    return this.outsideSupportToMinusInfinity(v, this.logProbImpl(v));
+  }
+
+  /**
+   * With validation off, a value outside the support has log-density -Infinity (NumPyro's
+   * behaviour), whatever the family's formula would give there. Discrete families select their
+   * log-mass by value and do this themselves; wrappers leave it to the distribution they wrap.
+   */
+  protected outsideSupportToMinusInfinity(value: tf.Tensor, lp: tf.Tensor): tf.Tensor {
+    const support = this.support;
+    if (!this.masksOutsideSupport || support.isDiscrete || support.name === 'real' || support.name === 'realVector') return lp;
+    return tf.tidy(() => {
+      const ok = tf.cast(support.check(value), 'bool');
+      const shape = broadcastShapes(ok.shape, lp.shape)!;
+      return tf.where(tf.broadcastTo(ok, shape), tf.broadcastTo(lp, shape), tf.fill(shape, -Infinity));
+    });
+  }
+
+  /** Whether logProb with validation off maps out-of-support values to -Infinity itself (false for wrappers). */
+  protected get masksOutsideSupport(): boolean {
+    return true;
   }
 
   protected abstract sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor;
@@ -242,27 +265,38 @@ export class ExpandedDistribution extends Distribution {
     const m = base.batchShape.length;
     const lead = this.batchShape.slice(0, this.batchShape.length - m);
     const tail = this.batchShape.slice(this.batchShape.length - m).map((d, i) => (base.batchShape[i] === 1 ? d : 1));
-    const x = base.hasRsample ? base.rsample(key, [...sampleShape, ...lead, ...tail]) : base.sample(key, [...sampleShape, ...lead, ...tail]);
     const s = sampleShape.length + lead.length;
     const e = this.eventShape.length;
     const perm = Array.from({ length: s }, (_, i) => i);
     for (let i = 0; i < m; i++) perm.push(s + i, s + m + i);
     for (let i = 0; i < e; i++) perm.push(s + 2 * m + i);
-    return tf.tidy(() => tf.reshape(m === 0 ? x : tf.transpose(x, perm), this.shape(sampleShape)));
+    return tf.tidy(() => {
+      const x = base.hasRsample ? base.rsample(key, [...sampleShape, ...lead, ...tail]) : base.sample(key, [...sampleShape, ...lead, ...tail]);
+      return tf.reshape(m === 0 ? x : tf.transpose(x, perm), this.shape(sampleShape));
+    });
   }
   protected logProbImpl(value: tf.Tensor): tf.Tensor {
-    const lp = this.baseDist.logProb(value);
-    const shape = broadcastShapes(lp.shape, this.batchShape)!;
-    return sameShape(shape, lp.shape) ? lp : tf.broadcastTo(lp, shape);
+    return tf.tidy(() => {
+      const lp = this.baseDist.logProb(value);
+      const shape = broadcastShapes(lp.shape, this.batchShape);
+      // The base accepts any value its own (smaller) batch shape broadcasts with, so the expanded
+      // batch shape is checked here, with or without validation: a mismatch is a shape error.
+      if (shape === undefined) {
+        throw new ValueError(
+          `${this.familyName}.logProb: value shape ${fmtShape(value.shape)} does not broadcast with batch shape ${fmtShape(this.batchShape)}`,
+        );
+      }
+      return sameShape(shape, lp.shape) ? lp : tf.broadcastTo(lp, shape);
+    });
   }
   override get mean(): tf.Tensor {
-    return tf.broadcastTo(this.baseDist.mean, this.shape());
+    return tf.tidy(() => tf.broadcastTo(this.baseDist.mean, this.shape()));
   }
   override get variance(): tf.Tensor {
-    return tf.broadcastTo(this.baseDist.variance, this.shape());
+    return tf.tidy(() => tf.broadcastTo(this.baseDist.variance, this.shape()));
   }
   override entropy(): tf.Tensor {
-    return tf.broadcastTo(this.baseDist.entropy(), this.batchShape);
+    return tf.tidy(() => tf.broadcastTo(this.baseDist.entropy(), this.batchShape));
   }
   override cdf(value: TensorLike): tf.Tensor {
     return this.baseDist.cdf(value);
@@ -277,6 +311,9 @@ export class ExpandedDistribution extends Distribution {
   }
   protected override validateSample(): void {
     // The base distribution validates in its own logProb.
+  }
+  protected override get masksOutsideSupport(): boolean {
+    return false;
   }
 }
 
@@ -313,7 +350,7 @@ export class Independent extends Distribution {
     return this.baseDist.sample(key, sampleShape);
   }
   protected logProbImpl(value: tf.Tensor): tf.Tensor {
-    return sumRightmost(this.baseDist.logProb(value), this.reinterpretedBatchNdims);
+    return tf.tidy(() => sumRightmost(this.baseDist.logProb(value), this.reinterpretedBatchNdims));
   }
   override get mean(): tf.Tensor {
     return this.baseDist.mean;
@@ -322,10 +359,13 @@ export class Independent extends Distribution {
     return this.baseDist.variance;
   }
   override entropy(): tf.Tensor {
-    return sumRightmost(this.baseDist.entropy(), this.reinterpretedBatchNdims);
+    return tf.tidy(() => sumRightmost(this.baseDist.entropy(), this.reinterpretedBatchNdims));
   }
   protected override validateSample(): void {
     // The base distribution validates in its own logProb.
+  }
+  protected override get masksOutsideSupport(): boolean {
+    return false;
   }
 }
 
@@ -365,12 +405,15 @@ export class MaskedDistribution extends Distribution {
     return base.sample(key, sampleShape);
   }
   protected logProbImpl(value: tf.Tensor): tf.Tensor {
-    const lp = this.baseDist.logProb(value);
-    if (this.maskTensor === null) return lp;
-    // where() rather than multiply, so a masked -Infinity or NaN does not leak through as NaN.
-    const m = tf.greater(this.maskTensor, 0);
-    const shape = broadcastShapes(lp.shape, m.shape)!;
-    return tf.where(tf.broadcastTo(m, shape), tf.broadcastTo(lp, shape), tf.zeros(shape));
+    if (this.maskTensor === null) return this.baseDist.logProb(value);
+    const mask = this.maskTensor;
+    return tf.tidy(() => {
+      const lp = this.baseDist.logProb(value);
+      // where() rather than multiply, so a masked -Infinity or NaN does not leak through as NaN.
+      const m = tf.greater(mask, 0);
+      const shape = broadcastShapes(lp.shape, m.shape)!;
+      return tf.where(tf.broadcastTo(m, shape), tf.broadcastTo(lp, shape), tf.zeros(shape));
+    });
   }
   override enumerateSupport(expand = true): tf.Tensor {
     return this.baseDist.enumerateSupport(expand);
@@ -383,6 +426,9 @@ export class MaskedDistribution extends Distribution {
   }
   protected override validateSample(): void {
     // Masked-out values may lie anywhere; the base validates the rest when its own logProb runs.
+  }
+  protected override get masksOutsideSupport(): boolean {
+    return false;
   }
 }
 

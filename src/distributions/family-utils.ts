@@ -1,6 +1,7 @@
 /** Small helpers shared by the continuous families: open-interval noise and 0/1 masks. */
 import * as tf from '@tensorflow/tfjs';
 
+import { ValueError } from '../kernel/errors.js';
 import { type PRNGKey, uniforms } from '../kernel/rng.js';
 import { broadcastShapes } from './tensor-like.js';
 
@@ -44,4 +45,19 @@ export function whereMask(mask: tf.Tensor, value: tf.Tensor, fill: number): tf.T
     const cond = tf.cast(tf.broadcastTo(mask, shape), 'bool');
     return tf.where(cond, tf.broadcastTo(value, shape), tf.fill(shape, fill));
   });
+}
+
+/**
+ * Throws a ValueError naming `where` (such as 'Gamma.icdf') unless every entry of `q` lies in
+ * [0, 1]; NaN entries fail too.
+ */
+export function checkProbabilities(where: string, q: tf.Tensor): void {
+  if (q.size === 0) return;
+  const [lo, hi] = tf.tidy(() => [tf.min(q).dataSync()[0]!, tf.max(q).dataSync()[0]!]);
+  if (lo >= 0 && hi <= 1) return;
+  const got = q.size === 1 ? `${lo}` : `values in [${lo}, ${hi}]`;
+  throw new ValueError(
+    `${where}: q must be a probability, expected values in [0, 1], got ${got}. ` +
+      `Pass probabilities, or { validateArgs: false } to get NaN for the others`,
+  );
 }

@@ -4,8 +4,9 @@ import type { PRNGKey } from '../kernel/rng.js';
 import { ConcentrationRateFamily } from './concentration-rate.js';
 import type { DistributionOptions } from './distribution.js';
 import { standardGammaRsample } from './gamma-sampler.js';
-import { digamma, lgamma, xlogy } from './special.js';
-import type { TensorLike } from './tensor-like.js';
+import { checkProbabilities } from './family-utils.js';
+import { digamma, gammainc, gammaincinv, lgamma, xlogy } from './special.js';
+import { type TensorLike, toTensor } from './tensor-like.js';
 
 /**
  * The gamma distribution with shape `concentration` and inverse scale `rate`:
@@ -48,6 +49,24 @@ export class Gamma extends ConcentrationRateFamily {
       const a = this.concentration;
       const h = tf.add(tf.sub(a, tf.log(this.rate)), tf.add(lgamma(a), tf.mul(tf.sub(1, a), digamma(a))));
       return tf.broadcastTo(h, this.batchShape);
+    });
+  }
+  /**
+   * P(X <= value) = P(a, rate · value), the regularised lower incomplete gamma function (0 for
+   * value <= 0), computed in double precision; differentiable in value, rate and concentration.
+   */
+  override cdf(value: TensorLike): tf.Tensor {
+    return tf.tidy(() => gammainc(this.concentration, tf.mul(this.rate, toTensor(value))));
+  }
+  /**
+   * The quantile function: the Gamma(a, 1) quantile, solved in double precision, over rate.
+   * @throws {ValueError} when q is outside [0, 1] (with validation on; NaN otherwise)
+   */
+  override icdf(q: TensorLike): tf.Tensor {
+    return tf.tidy(() => {
+      const p = toTensor(q);
+      if (this.validateArgs) checkProbabilities(`${this.familyName}.icdf`, p);
+      return tf.div(gammaincinv(this.concentration, p), this.rate);
     });
   }
 }

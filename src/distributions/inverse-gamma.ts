@@ -3,10 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { PRNGKey } from '../kernel/rng.js';
 import { ConcentrationRateFamily } from './concentration-rate.js';
 import type { DistributionOptions } from './distribution.js';
-import { whereMask } from './family-utils.js';
+import { checkProbabilities, whereMask } from './family-utils.js';
 import { standardGammaRsample } from './gamma-sampler.js';
-import { digamma, lgamma } from './special.js';
-import type { TensorLike } from './tensor-like.js';
+import { constant } from './grad-utils.js';
+import { digamma, gammaincc, gammainccinv, lgamma } from './special.js';
+import { type TensorLike, toTensor } from './tensor-like.js';
 
 /**
  * The inverse-gamma distribution: 1 / X for X ~ Gamma(concentration, rate), with density
@@ -58,6 +59,32 @@ export class InverseGamma extends ConcentrationRateFamily {
       const a = this.concentration;
       const h = tf.sub(tf.add(tf.add(a, tf.log(this.rate)), lgamma(a)), tf.mul(tf.add(1, a), digamma(a)));
       return tf.broadcastTo(h, this.batchShape);
+    });
+  }
+  /**
+   * P(X <= value) = Q(a, rate / value), the regularised upper incomplete gamma function (0 for
+   * value <= 0), computed in double precision; differentiable in value, rate and concentration.
+   */
+  override cdf(value: TensorLike): tf.Tensor {
+    return tf.tidy(() => {
+      const v = toTensor(value);
+      // Q(a, rate / v) would be 1 for v < 0; mask those (with a safe stand-in, so no NaN enters
+      // the backward pass).
+      const pos = constant(() => tf.greater(v, 0));
+      const c = gammaincc(this.concentration, tf.div(this.rate, tf.where(pos, v, tf.onesLike(v))));
+      return tf.where(constant(() => tf.broadcastTo(pos, c.shape)), c, tf.zerosLike(c));
+    });
+  }
+  /**
+   * The quantile function rate / z, z the Gamma(a, 1) quantile of the upper tail q (solved in
+   * double precision, so small q keeps its digits).
+   * @throws {ValueError} when q is outside [0, 1] (with validation on; NaN otherwise)
+   */
+  override icdf(q: TensorLike): tf.Tensor {
+    return tf.tidy(() => {
+      const p = toTensor(q);
+      if (this.validateArgs) checkProbabilities(`${this.familyName}.icdf`, p);
+      return tf.div(this.rate, gammainccinv(this.concentration, p));
     });
   }
 }

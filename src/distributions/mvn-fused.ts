@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { ValueError } from '../kernel/errors.js';
+import { ValueError, fmtShape } from '../kernel/errors.js';
 import { type PRNGKey, isPRNGKey, normals } from '../kernel/rng.js';
 import { customOp, sumToShape } from './grad-utils.js';
 import { batchOffsets, triangularSolve } from './linalg.js';
@@ -26,6 +26,7 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 const EYE = new Map<number, Float32Array>();
 const OFF_DIAGONAL = new Map<number, Float32Array>();
 const LOWER = new Map<number, Float32Array>();
+const NEG_EYE = new Map<number, Float32Array>();
 
 function constantMatrix(cache: Map<number, Float32Array>, d: number, entry: (i: number, j: number) => number): tf.Tensor {
   let a = cache.get(d);
@@ -40,6 +41,7 @@ function constantMatrix(cache: Map<number, Float32Array>, d: number, entry: (i: 
 const eye = (d: number) => constantMatrix(EYE, d, (i, j) => (i === j ? 1 : 0));
 const offDiagonalOnes = (d: number) => constantMatrix(OFF_DIAGONAL, d, (i, j) => (i === j ? 0 : 1));
 const lowerMask = (d: number) => constantMatrix(LOWER, d, (i, j) => (j <= i ? 1 : 0));
+const negEye = (d: number) => constantMatrix(NEG_EYE, d, (i, j) => (i === j ? -1 : 0));
 
 /** Σ_i log L_ii of each matrix of `l` (shape [..., d, d]), from its data. */
 function halfLogDets(lv: ArrayLike<number>, count: number, d: number): Float64Array {
@@ -53,15 +55,15 @@ function halfLogDets(lv: ArrayLike<number>, count: number, d: number): Float64Ar
 }
 
 /**
- * `g · diag(1 / diag L)` for each matrix, as g I / (L ∘ I + (1 − I)): every off-diagonal
+ * `−g · diag(1 / diag L)` for each matrix, as g (−I) / (L ∘ I + (1 − I)): every off-diagonal
  * denominator is exactly 1, so a zero or non-finite off-diagonal entry of L cannot leak in.
  * @param g - shape [...B]
  * @param l - shape [..., d, d]
  */
-function scaledInverseDiagonal(g: tf.Tensor, l: tf.Tensor): tf.Tensor {
+function negInverseDiagonal(g: tf.Tensor, l: tf.Tensor): tf.Tensor {
   const d = l.shape[l.rank - 1]!;
-  const i = eye(d);
-  return tf.div(tf.mul(tf.reshape(g, [...g.shape, 1, 1]), i), tf.add(tf.mul(l, i), offDiagonalOnes(d)));
+  const inv = tf.div(negEye(d), tf.add(tf.mul(l, eye(d)), offDiagonalOnes(d)));
+  return tf.mul(g.rank === 0 ? g : tf.reshape(g, [...g.shape, 1, 1]), inv);
 }
 
 function readF32(t: tf.Tensor): Float32Array {
@@ -120,7 +122,7 @@ function logDensityBackward(dy: tf.Tensor, x: tf.Tensor, loc: tf.Tensor, l: tf.T
   const u = triangularSolve(l, z, { transpose: true });
   const w = tf.mul(tf.reshape(dy, [...dy.shape, 1, 1]), u);
   const wv = tf.squeeze(w, [w.rank - 1]);
-  const gl = tf.sub(tf.mul(tf.matMul(w, z, false, true), lowerMask(d)), scaledInverseDiagonal(dy, l));
+  const gl = tf.add(tf.mul(tf.matMul(w, z, false, true), lowerMask(d)), negInverseDiagonal(dy, l));
   return [sumToShape(tf.neg(wv), x.shape), sumToShape(wv, loc.shape), sumToShape(gl, l.shape)];
 }
 
@@ -160,11 +162,14 @@ export function trilAffine(loc: tf.Tensor, scaleTril: tf.Tensor, eps: Float32Arr
   const op = tf.customGrad(((l: tf.Tensor, t: tf.Tensor) => ({
     value: affineForward(l, t, eps, batch, d),
     gradFunc: (dy: tf.Tensor) => {
-      const noise = tf.tensor(eps, [...shape], 'float32');
       let gt: tf.Tensor;
       if (trilShape.length === 2) {
-        gt = tf.matMul(tf.reshape(dy, [-1, d]), tf.reshape(noise, [-1, d]), true, false);
+        // Σ over every draw of dy εᵀ, one matrix product over the draws as rows.
+        const rows = shapeSize(batch);
+        const dy2 = dy.rank === 2 ? dy : tf.reshape(dy, [rows, d]);
+        gt = tf.matMul(dy2, tf.tensor2d(eps, [rows, d]), true, false);
       } else {
+        const noise = tf.tensor(eps, [...shape], 'float32');
         gt = sumToShape(tf.mul(tf.expandDims(dy, -1), tf.expandDims(noise, -2)), trilShape);
       }
       return [sumToShape(dy, locShape), gt];
@@ -220,8 +225,12 @@ export function noiseLogDensity(eps: Float32Array, d: number, count: number): Fl
 export function drawLogDensity(scaleTril: tf.Tensor, c: Float64Array, batch: readonly number[]): tf.Tensor {
   const d = scaleTril.shape[scaleTril.rank - 1]!;
   const bL = scaleTril.shape.slice(0, -2);
-  if (c.length !== shapeSize(batch) || broadcastShapes(batch, bL) === undefined || !sameShape(broadcastShapes(batch, bL)!, batch)) {
-    throw new ValueError(`drawLogDensity: ${c.length} constants for batch shape [${batch.join(', ')}] and a factor of shape [${scaleTril.shape.join(', ')}]`);
+  const joint = broadcastShapes(batch, bL);
+  if (joint === undefined || !sameShape(joint, batch)) {
+    throw new ValueError(`drawLogDensity: the factor's batch dims ${fmtShape(bL)} must broadcast into the draw's batch shape ${fmtShape(batch)}`);
+  }
+  if (c.length !== shapeSize(batch)) {
+    throw new ValueError(`drawLogDensity: expected one constant per draw of batch shape ${fmtShape(batch)} (${shapeSize(batch)}), got ${c.length}`);
   }
   const op = customOp((t: tf.Tensor) => {
     const oL = batchOffsets(batch, bL);
@@ -230,7 +239,7 @@ export function drawLogDensity(scaleTril: tf.Tensor, c: Float64Array, batch: rea
     for (let b = 0; b < c.length; b++) out[b] = c[b]! - logDet[oL[b]!]!;
     return {
       value: tf.tensor(out, [...batch], 'float32'),
-      gradFunc: (dy, [ts]) => tf.neg(scaledInverseDiagonal(sumToShape(dy, bL), ts!)),
+      gradFunc: (dy, [ts]) => negInverseDiagonal(sumToShape(dy, bL), ts!),
     };
   });
   return op(scaleTril);

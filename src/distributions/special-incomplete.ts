@@ -15,8 +15,14 @@
  *   x < (a + 1)/(a + b + 2), and through I_x(a, b) = 1 - I_y(b, a) beyond, where it converges
  *   fastest. y = 1 - x is passed in by the caller so that it keeps its digits when x is near 1.
  *
- * Accuracy: relative error of the directly computed tail about 1e-14 for shapes up to 1e3, growing
- * to about 1e-8 at 1e6 (the prefactor's log cancels terms of size a log a).
+ * The prefactors x^a e^-x / Gamma(a) and x^a y^b / B(a, b) are formed from Stirling's series for
+ * large shapes (gammaLogPrefix, lbeta64), so they do not lose the ~1e-16 a log a that direct
+ * logs of the gamma functions would.
+ *
+ * Accuracy of the directly computed tail, measured against mpmath at 80 digits: ~4e-14 relative
+ * for P and Q with a from 0.01 to 1e7; ~3e-13 for I_x with shapes up to 1e3 (the continued
+ * fraction needs ~sqrt(max(a, b)) terms near its switch point); ~2e-14 for the t CDF with df up to
+ * 1e3, 7e-12 at df = 1e5.
  *
  * Shape derivatives (used by the backward passes and by the implicit quantile gradients):
  * - dP/da reuses the term-by-term derivative of the same series / continued fraction written for
@@ -26,6 +32,8 @@
  * - dI/da, dI/db and the df-derivative of the t tail are central differences of the log of the
  *   directly computed tail with relative step 1e-5: log tails are nearly linear in the shapes even
  *   deep in a tail, so the truncation error is ~1e-10 relative and the rounding error ~1e-9.
+ *   Measured: dP/da ~1e-13, dI/da and dI/db <= 5e-9, dF/d(df) <= 3e-9 for df <= 30, 2e-7 at
+ *   df = 1e3 and 2e-3 at df = 1e5 (where the derivative itself is ~1e-11).
  */
 import { dLogGammaDraw } from './gamma-sampler.js';
 import { lgamma64 } from './special-kernels.js';
@@ -243,12 +251,13 @@ function betaDirectTail(a: number, b: number, x: number, y: number, lower: boole
 /**
  * [I_x(a, b), 1 - I_x(a, b)], the regularised incomplete beta function and its complement, for
  * a, b > 0 (NaN otherwise). `y` must be 1 - x, passed separately so that it keeps its digits;
- * x <= 0 gives [0, 1] and y <= 0 gives [1, 0].
+ * x <= 0 gives [0, 1] and y <= 0 gives [1, 0]. The logs of x and y may be passed as well, for a
+ * caller that has them more accurately (or beyond the range of x itself).
  */
 export function betaTails64(a: number, b: number, x: number, y: number = 1 - x, logX = Math.log(x), logY = Math.log(y)): Tails {
   if (!(a > 0 && b > 0) || a === Infinity || b === Infinity || Number.isNaN(x) || Number.isNaN(y)) return NAN_TAILS;
-  if (x <= 0) return [0, 1];
-  if (y <= 0) return [1, 0];
+  if (x < 0 || logX === -Infinity) return [0, 1];
+  if (y < 0 || logY === -Infinity) return [1, 0];
   const lower = betaLowerIsDirect(a, b, x);
   const t = betaDirectTail(a, b, x, y, lower, logX, logY);
   return lower ? [t, 1 - t] : [1 - t, t];
@@ -274,13 +283,17 @@ export function betaDab64(a: number, b: number, x: number, y: number = 1 - x): [
 
 /**
  * [x, y, log x, log y] for x = df/(df + t^2), y = t^2/(df + t^2), each formed without
- * cancellation or overflow (through r = t^2/df or its inverse, and log1p).
+ * cancellation (through r = t^2/df or its inverse s, and log1p). For |t| beyond 1e154, where t^2
+ * overflows and x underflows, log x still comes out right from log s = log df - 2 log |t|.
  */
 function studentTBetaArgs(df: number, t: number): [number, number, number, number] {
-  const r = (t * t) / df;
-  if (r < 1) return [1 / (1 + r), r / (1 + r), -Math.log1p(r), Math.log(r) - Math.log1p(r)];
-  const s = df / (t * t);
-  return [s / (1 + s), 1 / (1 + s), Math.log(s) - Math.log1p(s), -Math.log1p(s)];
+  if (t * t < df) {
+    const r = (t * t) / df;
+    return [1 / (1 + r), r / (1 + r), -Math.log1p(r), Math.log(r) - Math.log1p(r)];
+  }
+  const s = df / t / t;
+  const logS = s > 1e-300 ? Math.log(s) : Math.log(df) - 2 * Math.log(Math.abs(t));
+  return [s / (1 + s), 1 / (1 + s), logS - Math.log1p(s), -Math.log1p(s)];
 }
 
 /** P(T > |t|) = I_x(df/2, 1/2) / 2 for T ~ StudentT(df), t finite and non-zero. */
@@ -306,7 +319,9 @@ export function studentTTails64(df: number, t: number): Tails {
 
 /** log of the standard Student t density with df degrees of freedom at t. */
 export function studentTLogDensity64(df: number, t: number): number {
-  return lgamma64(0.5 * (df + 1)) - lgamma64(0.5 * df) - 0.5 * Math.log(df) - HALF_LOG_PI - 0.5 * (df + 1) * Math.log1p((t * t) / df);
+  // log(1 + t^2/df), without overflowing t^2 for huge |t|.
+  const l = t * t < df ? Math.log1p((t * t) / df) : 2 * Math.log(Math.abs(t)) - Math.log(df) + Math.log1p(df / t / t);
+  return lgamma64(0.5 * (df + 1)) - lgamma64(0.5 * df) - 0.5 * Math.log(df) - HALF_LOG_PI - 0.5 * (df + 1) * l;
 }
 
 /** dF(t)/d(df) for the standard Student t CDF F, in double precision; 0 at t = 0 and |t| = inf. */

@@ -1,7 +1,9 @@
 /**
  * Special functions that tfjs lacks, as differentiable float32 tfjs compositions: the gamma
  * family (special-gamma.ts), the error-function family (special-erf.ts), and here the stable
- * log-exp helpers (log1pexp, log1mexp, logSumExp) and xlogy / xlog1py.
+ * log-exp helpers (log1pexp, log1mexp, logSumExp) and xlogy / xlog1py. The incomplete gamma and
+ * beta functions, Student's t CDF and their inverses (special-cdf.ts) are computed in double
+ * precision in JavaScript instead, with closed-form gradients in their argument.
  *
  * Forward passes that need branches run inside tf.customGrad, whose forward ops are not
  * recorded on the tape: tfjs has no gradient for comparison ops, so tf.where on a condition
@@ -16,6 +18,7 @@ import { type TensorLike, broadcastShapes, toTensor } from './tensor-like.js';
 
 export { lgamma, digamma, trigamma, lbeta, mvlgamma } from './special-gamma.js';
 export { erf, erfc, erfinv, erfcinv, ndtri } from './special-erf.js';
+export { gammainc, gammaincc, betainc, stdtr, gammaincinv, gammainccinv, betaincinv, stdtrit } from './special-cdf.js';
 
 type Unary = (x: tf.Tensor) => tf.Tensor;
 

@@ -3,11 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import { type PRNGKey, normal, split } from '../kernel/rng.js';
 import { type Constraint, real } from './constraints.js';
 import { Distribution, type DistributionOptions } from './distribution.js';
-import { positive01, whereMask } from './family-utils.js';
+import { checkProbabilities, positive01, whereMask } from './family-utils.js';
 import { logStandardGammaRsample } from './gamma-sampler.js';
 import { promoteParams } from './params.js';
-import { digamma, lbeta, lgamma } from './special.js';
-import type { TensorLike } from './tensor-like.js';
+import { digamma, lbeta, lgamma, stdtr, stdtrit } from './special.js';
+import { type TensorLike, toTensor } from './tensor-like.js';
 
 const HALF_LOG_PI = 0.5 * Math.log(Math.PI);
 
@@ -99,6 +99,25 @@ export class StudentT extends Distribution {
         tf.add(tf.add(tf.mul(0.5, tf.log(df)), lbeta(half, 0.5)), tf.log(this.scale)),
       );
       return tf.broadcastTo(h, this.batchShape);
+    });
+  }
+  /**
+   * P(X <= value): the standard t CDF at (value - loc) / scale, through the incomplete beta
+   * function I_x(df/2, 1/2) with x = df / (df + z^2), computed in double precision;
+   * differentiable in value, loc, scale and df.
+   */
+  override cdf(value: TensorLike): tf.Tensor {
+    return tf.tidy(() => stdtr(this.df, tf.div(tf.sub(toTensor(value), this.loc), this.scale)));
+  }
+  /**
+   * The quantile function loc + scale · t_df(q), the standard quantile solved in double precision.
+   * @throws {ValueError} when q is outside [0, 1] (with validation on; NaN otherwise)
+   */
+  override icdf(q: TensorLike): tf.Tensor {
+    return tf.tidy(() => {
+      const p = toTensor(q);
+      if (this.validateArgs) checkProbabilities(`${this.familyName}.icdf`, p);
+      return tf.add(this.loc, tf.mul(this.scale, stdtrit(this.df, p)));
     });
   }
 }

@@ -28,7 +28,8 @@ import {
 import { softplus } from './special.js';
 import { Transform } from './transform-base.js';
 import { FLOAT32_EPS, FLOAT32_TINY } from './transforms-elementwise.js';
-import { bandMask, choleskyF64, matrixDiag, matrixSizeFromVector, trilToVec, vecToTril } from './tril.js';
+import { customOp } from './grad-utils.js';
+import { bandMask, choleskyF64, matrixDiag, matrixSizeFromVector, selectLast, trilIndices, trilToVec, vecToTril } from './tril.js';
 
 /** Cumulative sum along the last axis (tf.cumsum silently returns an empty tensor for axis -1). */
 function cumsumLast(x: tf.Tensor, exclusive = false, reverse = false): tf.Tensor {
@@ -149,9 +150,41 @@ export class Ordered extends Transform {
   }
 }
 
-/** n(n+1)/2 → n×n lower triangular with a positive diagonal; `diag` maps the last n entries. */
+/** Index of each packed coordinate (strict lower triangle row by row, then the diagonal) in the flat n×n matrix. */
+const PACKED_POSITIONS = new Map<number, number[]>();
+function packedPositions(n: number): number[] {
+  let p = PACKED_POSITIONS.get(n);
+  if (p === undefined) {
+    p = [...trilIndices(n, -1).map(([i, j]) => i * n + j), ...Array.from({ length: n }, (_, i) => i * (n + 1))];
+    PACKED_POSITIONS.set(n, p);
+  }
+  return p;
+}
+
+/** 0 for the packed strict-lower coordinates, 1 for the n diagonal ones (a tensor of a constant array: no kernel). */
+function diagonalCoordinates(m: number, n: number): tf.Tensor {
+  const a = new Float32Array(m);
+  a.fill(1, m - n);
+  return tf.tensor1d(a);
+}
+
+/**
+ * n(n+1)/2 → n×n lower triangular with a positive diagonal; `positive64` maps the last n entries.
+ * The forward map is one fused op: the matrix is filled in a JavaScript loop (no tfjs kernel,
+ * where the composition of slices, a gather, exp and the diagonal embedding records a dozen ops
+ * on the gradient tape), and the backward pass gathers the packed coordinates of the output
+ * gradient and scales the diagonal ones by the positive map's derivative, in differentiable ops.
+ * (The floor at FLOAT32_TINY is left out of the derivative: below it the derivative is itself
+ * below FLOAT32_TINY.)
+ */
 abstract class LowerCholeskyBase extends Transform {
-  protected abstract positive(x: tf.Tensor): tf.Tensor;
+  /** The positive map of the diagonal, in double precision (the fused forward pass runs in JavaScript). */
+  protected abstract positive64(x: number): number;
+  /**
+   * The factor of the gradient of each packed coordinate: 1 for the strict lower triangle, the
+   * positive map's derivative on the diagonal. `diag` is 1 on the diagonal coordinates, else 0.
+   */
+  protected abstract gradientScale(x: tf.Tensor, diag: tf.Tensor): tf.Tensor;
   protected abstract positiveInverse(y: tf.Tensor): tf.Tensor;
   protected abstract positiveLogDet(x: tf.Tensor): tf.Tensor;
   get domain(): Constraint {
@@ -161,13 +194,33 @@ abstract class LowerCholeskyBase extends Transform {
     return lowerCholesky;
   }
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const m = lastDim(x, `${this.name}.forward`);
-      const n = matrixSizeFromVector(m, 0, `${this.name}.forward`);
-      const strict = vecToTril(sliceLast(x, 0, m - n), -1);
-      const diag = this.positive(sliceLast(x, m - n, n));
-      return tf.add(strict, tf.mul(tf.expandDims(diag, -1), tf.eye(n)));
-    });
+    const m = lastDim(x, `${this.name}.forward`);
+    const n = matrixSizeFromVector(m, 0, `${this.name}.forward`);
+    const lead = x.shape.slice(0, -1);
+    if (x.size === 0) return tf.zeros([...lead, n, n]);
+    const op = customOp((xt: tf.Tensor) => ({
+      value: this.fill(xt, n),
+      gradFunc: (dy, [xs]) => {
+        const flat = tf.reshape(dy, [...lead, n * n]);
+        return tf.mul(selectLast(flat, packedPositions(n)), this.gradientScale(xs!, diagonalCoordinates(m, n)));
+      },
+    }));
+    return op(x);
+  }
+  /** The matrices from the packed vectors' data. */
+  private fill(x: tf.Tensor, n: number): tf.Tensor {
+    const m = (n * (n + 1)) / 2;
+    const src = x.dataSync();
+    const count = x.size / m;
+    const out = new Float32Array(count * n * n);
+    for (let b = 0; b < count; b++) {
+      const xb = b * m;
+      const ob = b * n * n;
+      let k = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) out[ob + i * n + j] = src[xb + k++]!;
+      for (let i = 0; i < n; i++) out[ob + i * (n + 1)] = Math.max(this.positive64(src[xb + m - n + i]!), FLOAT32_TINY);
+    }
+    return tf.tensor(out, [...x.shape.slice(0, -1), n, n], 'float32');
   }
   inverse(y: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
@@ -199,8 +252,12 @@ abstract class LowerCholeskyBase extends Transform {
  */
 export class LowerCholesky extends LowerCholeskyBase {
   readonly name: string = 'LowerCholesky';
-  protected positive(x: tf.Tensor): tf.Tensor {
-    return tf.maximum(tf.exp(x), FLOAT32_TINY);
+  protected positive64(x: number): number {
+    return Math.exp(x);
+  }
+  protected gradientScale(x: tf.Tensor, diag: tf.Tensor): tf.Tensor {
+    // exp(0) = 1 exactly on the strict coordinates, exp(x) on the diagonal ones.
+    return tf.exp(tf.mul(x, diag));
   }
   protected positiveInverse(y: tf.Tensor): tf.Tensor {
     return tf.log(y);
@@ -213,8 +270,12 @@ export class LowerCholesky extends LowerCholeskyBase {
 /** As LowerCholesky, with softplus instead of exp on the diagonal (gentler growth). */
 export class SoftplusLowerCholesky extends LowerCholeskyBase {
   readonly name: string = 'SoftplusLowerCholesky';
-  protected positive(x: tf.Tensor): tf.Tensor {
-    return tf.maximum(softplus(x), FLOAT32_TINY);
+  protected positive64(x: number): number {
+    return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+  }
+  protected gradientScale(x: tf.Tensor, diag: tf.Tensor): tf.Tensor {
+    // sigmoid(x) on the diagonal coordinates (evaluated at 0 elsewhere, then replaced by 1).
+    return tf.add(tf.mul(tf.sigmoid(tf.mul(x, diag)), diag), tf.sub(1, diag));
   }
   protected positiveInverse(y: tf.Tensor): tf.Tensor {
     return tf.add(y, tf.log(tf.neg(tf.expm1(tf.neg(y)))));

@@ -17,6 +17,9 @@ import { Delta } from '../distributions/delta.js';
 import { type Distribution, sumRightmost } from '../distributions/distribution.js';
 import { Normal } from '../distributions/normal.js';
 import { ndtri } from '../distributions/special.js';
+import { sameShape } from '../distributions/tensor-like.js';
+import { Identity, IndependentTransform } from '../distributions/transform-base.js';
+import { Exp } from '../distributions/transforms-elementwise.js';
 import type { Transform } from '../distributions/transforms.js';
 import { TransformedDistribution } from '../distributions/transformed.js';
 import { ModelError, ValueError, fmtShape } from '../kernel/errors.js';
@@ -28,6 +31,73 @@ import { AutoGuide, type LatentSite, type SiteValues, checkQuantiles } from './a
 interface Block {
   readonly site: LatentSite;
   readonly offset: number;
+}
+
+/**
+ * A stretch of the flat latent vector cut off in one piece: either one site, or a run of
+ * consecutive scalar sites (one coordinate each), which one unstack separates (where a reshape
+ * per site would record two ops each on the gradient tape).
+ */
+interface Piece {
+  readonly blocks: readonly Block[];
+  readonly size: number;
+  readonly scalars: boolean;
+}
+
+function isScalarSite(site: LatentSite): boolean {
+  return site.unconstrainedShape.length === 0;
+}
+
+/** Consecutive scalar sites grouped, every other site on its own. */
+function piecesOf(blocks: readonly Block[]): Piece[] {
+  const out: { blocks: Block[]; size: number; scalars: boolean }[] = [];
+  for (const b of blocks) {
+    const scalar = isScalarSite(b.site);
+    const last = out[out.length - 1];
+    if (scalar && last !== undefined && last.scalars) {
+      last.blocks.push(b);
+      last.size += 1;
+    } else {
+      out.push({ blocks: [b], size: b.site.size, scalars: scalar });
+    }
+  }
+  return out;
+}
+
+/**
+ * The Delta that carries a constrained site value in the guide: its draw is `v` itself, and its
+ * log-density at exactly that draw is `logDensity` as given. The general Delta checks value = v
+ * with a chain of ops (and copies v when drawing), which on every step records a dozen kernels per
+ * site; here both values are known by construction. Other values take the general path.
+ */
+class SiteDelta extends Delta {
+  override get familyName(): string {
+    return 'Delta';
+  }
+  protected override sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {
+    if (sampleShape.length === 0 && sameShape(this.v.shape, this.shape())) return this.v;
+    return super.sampleImpl(key, sampleShape);
+  }
+  protected override logProbImpl(value: tf.Tensor): tf.Tensor {
+    if (value === this.v && sameShape(this.logDensity.shape, this.batchShape)) return this.logDensity;
+    return super.logProbImpl(value);
+  }
+}
+
+/**
+ * A site's constrained value and its log-density −log|det J| summed down to the site's batch
+ * shape (NumPyro's sum_rightmost in AutoContinuous.__call__). The reals take u itself with
+ * density 0, and Exp's log-Jacobian is u itself, so neither records a copy.
+ */
+function constrainSite(s: LatentSite, u: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  let base = s.transform;
+  while (base instanceof IndependentTransform) base = base.base;
+  if (base instanceof Identity) return [u, tf.zeros(u.shape.slice(0, u.rank - s.eventDim))];
+  const value = s.transform.forward(u);
+  // An IndependentTransform only sums its base's log-Jacobian, as sumRightmost does below.
+  const ld = tf.neg(base instanceof Exp ? u : s.transform.logAbsDetJacobian(u, value));
+  const batchRank = value.rank - s.eventDim;
+  return [value, sumRightmost(ld, ld.rank - batchRank)];
 }
 
 /**
@@ -46,6 +116,7 @@ type LeadMode = 'sample' | 'plate';
  */
 export abstract class AutoContinuous<A extends unknown[] = any[]> extends AutoGuide<A> {
   private blocks: Block[] = [];
+  private pieces: Piece[] = [];
   private siteByName = new Map<string, LatentSite>();
   private initLatentValue: tf.Tensor | null = null;
   private dim = 0;
@@ -88,6 +159,7 @@ export abstract class AutoContinuous<A extends unknown[] = any[]> extends AutoGu
       return b;
     });
     this.dim = offset;
+    this.pieces = piecesOf(this.blocks);
     this.siteByName = new Map(sites.map((s) => [s.name, s]));
     this.initLatentValue = this.own(tf.tidy(() => tf.concat(sites.map((s) => tf.reshape(s.initUnconstrained, [-1])))));
   }
@@ -107,42 +179,57 @@ export abstract class AutoContinuous<A extends unknown[] = any[]> extends AutoGu
   protected guideBody(..._args: A): SiteValues {
     const latent = sample(this.latentSiteName, this.latentPosterior(), { infer: { isAuxiliary: true } });
     const out: SiteValues = {};
-    for (const [name, u] of Object.entries(this.unpackLatent(latent, 'plate'))) {
+    for (const [name, u] of Object.entries(this.cutLatent(latent, 'plate'))) {
       const s = this.siteByName.get(name)!;
-      const value = s.transform.forward(u);
-      // log q(value) = log q(u) - log|det J|: the Jacobian goes into the Delta's log-density,
-      // summed down to the site's batch shape (NumPyro's sum_rightmost in AutoContinuous.__call__).
-      const ld = tf.neg(s.transform.logAbsDetJacobian(u, value));
-      const batchRank = value.rank - s.eventDim;
-      const logDensity = sumRightmost(ld, ld.rank - batchRank);
-      // The value is in the support by construction; validation would read it back every step.
-      out[name] = sample(name, new Delta(value, logDensity, { eventDim: s.eventDim, validateArgs: false }));
+      // log q(value) = log q(u) - log|det J|: the Jacobian goes into the Delta's log-density. The
+      // value is in the support by construction; validation would read it back every step.
+      const [value, logDensity] = constrainSite(s, u);
+      out[name] = sample(name, new SiteDelta(value, logDensity, { eventDim: s.eventDim, validateArgs: false }));
     }
     return out;
   }
 
   /**
    * Cuts a flat latent of shape [...lead, D] into unconstrained per-site values of shape
-   * [...lead, ...unconstrainedShape].
+   * [...lead, ...unconstrainedShape], each a new tensor.
    */
   unpackLatent(latent: tf.Tensor, mode: LeadMode = 'sample'): Record<string, tf.Tensor> {
+    const out = this.cutLatent(latent, mode);
+    for (const [name, u] of Object.entries(out)) if (u === latent) out[name] = tf.clone(u);
+    return out;
+  }
+
+  /**
+   * As unpackLatent, with one split of the latent (none for a single piece) and one unstack per
+   * run of scalar sites; a site that covers the whole latent gets the latent tensor itself.
+   */
+  private cutLatent(latent: tf.Tensor, mode: LeadMode): Record<string, tf.Tensor> {
     const d = this.dim;
     if (latent.rank < 1 || latent.shape[latent.rank - 1] !== d) {
       throw new ValueError(`${this.guideName}.unpackLatent: expected a latent of shape [..., ${d}], got ${fmtShape(latent.shape)}`);
     }
+    const axis = latent.rank - 1;
     const lead = latent.shape.slice(0, -1);
+    const parts = this.pieces.length === 1 ? [latent] : tf.split(latent, this.pieces.map((p) => p.size), axis);
     const out: Record<string, tf.Tensor> = {};
-    for (const { site, offset } of this.blocks) {
+    this.pieces.forEach((piece, k) => {
+      const part = parts[k]!;
+      // (Unstack's gradient fails for a single output, which tfjs hands on as a bare tensor.)
+      if (piece.scalars && piece.blocks.length > 1) {
+        const values = tf.unstack(part, axis);
+        piece.blocks.forEach(({ site }, i) => (out[site.name] = values[i]!));
+        return;
+      }
+      const site = piece.blocks[0]!.site;
       const shape = site.unconstrainedShape;
       const batchRank = shape.length - site.unconstrainedEventDim;
       let siteLead = lead;
       if (mode === 'plate' && lead.length >= batchRank && lead.slice(lead.length - batchRank).every((n) => n === 1)) {
         siteLead = lead.slice(0, lead.length - batchRank);
       }
-      const begin = [...lead.map(() => 0), offset];
-      const size = [...lead, site.size];
-      out[site.name] = tf.reshape(tf.slice(latent, begin, size), [...siteLead, ...shape]);
-    }
+      const target = [...siteLead, ...shape];
+      out[site.name] = sameShape(part.shape, target) ? part : tf.reshape(part, target);
+    });
     return out;
   }
 
@@ -150,7 +237,7 @@ export abstract class AutoContinuous<A extends unknown[] = any[]> extends AutoGu
   protected unpackAndConstrain(latent: tf.Tensor): SiteValues {
     return tf.tidy(() => {
       const out: SiteValues = {};
-      for (const [name, u] of Object.entries(this.unpackLatent(latent))) {
+      for (const [name, u] of Object.entries(this.cutLatent(latent, 'sample'))) {
         out[name] = this.siteByName.get(name)!.transform.forward(u);
       }
       return out;
@@ -232,6 +319,7 @@ export abstract class AutoContinuous<A extends unknown[] = any[]> extends AutoGu
   override dispose(): void {
     super.dispose();
     this.blocks = [];
+    this.pieces = [];
     this.siteByName.clear();
     this.initLatentValue = null;
     this.dim = 0;

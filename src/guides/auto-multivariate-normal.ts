@@ -12,9 +12,12 @@ import { lowerCholesky } from '../distributions/constraints.js';
 import type { Distribution } from '../distributions/distribution.js';
 import { LowerCholeskyAffine } from '../distributions/lower-cholesky-affine.js';
 import { MultivariateNormal } from '../distributions/multivariate-normal.js';
+import { drawLogDensity, noiseLogDensity, standardNormalNoise, trilAffine } from '../distributions/mvn-fused.js';
+import { shapeSize } from '../distributions/tensor-like.js';
 import type { Transform } from '../distributions/transform-base.js';
 import type { PluginMeta } from '../kernel/plugin-meta.js';
 import { param } from '../kernel/primitives.js';
+import type { PRNGKey } from '../kernel/rng.js';
 import { AUTO_GUIDE_OPTION_KEYS, type AutoGuideOptions } from './auto-guide.js';
 import { AutoContinuous } from './auto-continuous.js';
 import { checkInitScale } from './auto-diagonal-normal.js';
@@ -27,6 +30,38 @@ import type { ModelFn } from './guide.js';
 export interface AutoMultivariateNormalOptions<A extends unknown[] = any[]> extends AutoGuideOptions<A> {
   /** Initial scale: the Cholesky factor starts at initScale · I. @defaultValue 0.1 */
   readonly initScale?: number;
+}
+
+/**
+ * The guide's distribution of the flat latent vector: a MultivariateNormal that remembers its
+ * last draw x = loc + L ε, so that the log-density of exactly that draw is −½|ε|² − Σ log L_ii −
+ * (d/2) log 2π, with no triangular solve (mvn-fused.ts: drawLogDensity). That value has
+ * derivatives in loc and L (the total derivatives of log q(x(loc, L); loc, L), which the
+ * reparameterised ELBO takes) but none in x itself, so the shortcut stays inside the guide, whose
+ * draw is scored only that way; any other value takes the general log-density.
+ */
+class LatentMultivariateNormal extends MultivariateNormal {
+  private draw: tf.Tensor | null = null;
+  private drawConstants: Float64Array = new Float64Array(0);
+  private drawBatch: number[] = [];
+
+  override get familyName(): string {
+    return 'MultivariateNormal';
+  }
+  protected override sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {
+    const shape = this.shape(sampleShape);
+    const batch = shape.slice(0, -1);
+    const eps = standardNormalNoise(key, shape);
+    const x = trilAffine(this.loc, this.scaleTril, eps, shape);
+    this.draw = x;
+    this.drawConstants = noiseLogDensity(eps, this.eventShape[0]!, shapeSize(batch));
+    this.drawBatch = batch;
+    return x;
+  }
+  protected override logProbImpl(value: tf.Tensor): tf.Tensor {
+    if (value === this.draw) return drawLogDensity(this.scaleTril, this.drawConstants, this.drawBatch);
+    return super.logProbImpl(value);
+  }
 }
 
 /** The Euclidean norm of each row of L: the marginal standard deviations of L z for standard normal z. */
@@ -78,7 +113,7 @@ export class AutoMultivariateNormal<A extends unknown[] = any[]> extends AutoCon
     const loc = param(this.locName, this.initLatent, { eventDim: 1 });
     const scaleTril = param(this.scaleTrilName, this.scaleTrilInit!, { constraint: lowerCholesky, eventDim: 2 });
     // scaleTril is a valid Cholesky factor through its constraint; validation would read it back every step.
-    return new MultivariateNormal(loc, { scaleTril, validateArgs: false });
+    return new LatentMultivariateNormal(loc, { scaleTril, validateArgs: false });
   }
 
   private locTril(where: string, params: Record<string, tf.Tensor>): [tf.Tensor, tf.Tensor] {

@@ -12,12 +12,17 @@
  * 3. Leaner gradients for Multiply, RealDiv, Square, Log and Sqrt (lean-gradients.ts).
  * 4. A wasm `UnsortedSegmentSum` kernel written in JS: tfjs-backend-wasm has none, and
  *    `tf.gather`'s gradient needs it.
+ * 5. Unpack (`tf.unstack`) and SplitV (`tf.split`) gradients that accept a single output. The
+ *    engine hands a kernel with one output its gradient as a bare tensor rather than an array,
+ *    and tfjs's own gradients pass it on to stack/concat, which reject it: unstacking a size-1
+ *    axis (a flat latent of one coordinate) could not be differentiated.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 import { registerLeanGradients } from './lean-gradients.js';
+import { registerWasmFastPaths } from './wasm-fast-paths.js';
 
 /** Comparison/logical kernels and their input names (a gradient must name every input). */
 const ZERO_GRADIENT_KERNELS: Readonly<Record<string, readonly string[]>> = {
@@ -52,7 +57,21 @@ export function registerShims(): void {
     if (tf.getGradient(kernelName) === undefined) registerZeroGradient(kernelName, inputs);
   }
   registerRecomputingGradients();
+  registerMultiOutputGradients();
   registerLeanGradients();
+}
+
+/** The gradients of stack/concat's inverses, for any number of outputs (item 5 above). */
+function registerMultiOutputGradients(): void {
+  const asArray = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor[] => (Array.isArray(dy) ? dy : [dy]);
+  tf.registerGradient({
+    kernelName: 'Unpack',
+    gradFunc: (dy, _saved, attrs) => ({ value: () => tf.stack(asArray(dy), (attrs as unknown as { axis: number }).axis) }),
+  });
+  tf.registerGradient({
+    kernelName: 'SplitV',
+    gradFunc: (dy, _saved, attrs) => ({ x: () => tf.concat(asArray(dy), (attrs as unknown as { axis: number }).axis) }),
+  });
 }
 
 function registerZeroGradient(kernelName: string, inputs: readonly string[]): void {
@@ -139,6 +158,8 @@ function registerRecomputingGradients(): void {
  * Idempotent.
  */
 export function registerWasmKernels(): void {
+  // Shared-buffer Identity and row-times-matrix products (wasm-fast-paths.ts).
+  registerWasmFastPaths();
   if (tf.getKernel('UnsortedSegmentSum', 'wasm') !== undefined) return;
   tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc });
 }

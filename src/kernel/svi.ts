@@ -5,7 +5,7 @@
  * through bijectTo(constraint) into the sets they are declared in.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Observable, Subject, type Subscription } from 'rxjs';
+import { Observable, Subject, type Subscription, config as rxjsConfig } from 'rxjs';
 
 import { bijectTo } from '../distributions/biject-to.js';
 import { type Constraint, real } from '../distributions/constraints.js';
@@ -259,6 +259,10 @@ export class SVI<A extends unknown[] = any[]> {
       disposeState(start);
       throw e;
     }
+    // rxjs reports an error thrown inside a subscriber asynchronously, through this hook; during a
+    // run it fails the run (reason 'error'), so a callback that throws cannot go unnoticed.
+    const previousHandler = rxjsConfig.onUnhandledError;
+    rxjsConfig.onUnhandledError = (err: unknown) => ctx.fail(err);
     const losses = new Float32Array(numSteps);
     let state = start;
     let done = 0;
@@ -282,6 +286,8 @@ export class SVI<A extends unknown[] = any[]> {
           lastYield = Date.now();
         }
       }
+      // Let errors that subscribers threw during the last steps arrive before deciding the outcome.
+      await new Promise<void>((r) => setTimeout(r, 0));
       if (failure !== null) throw failure;
       if (stopRequest !== null) reason = 'stopped';
     } catch (e) {
@@ -298,6 +304,7 @@ export class SVI<A extends unknown[] = any[]> {
       ...(reason === 'error' ? { error } : { result }),
     });
     for (const s of subs) s.unsubscribe();
+    rxjsConfig.onUnhandledError = previousHandler;
     const closeError = await closeAll(callbacks);
     if (reason === 'error' || closeError !== null) {
       tf.dispose(Object.values(result.params));

@@ -12,11 +12,27 @@ export type Trace = Map<string, Site>;
  */
 export function siteLogProb(site: Site): tf.Tensor | null {
   if (site.type !== 'sample' || site.fn === null || site.value === null) return null;
-  const lp = site.fn.logProb(site.value);
+  let lp: tf.Tensor;
+  try {
+    lp = site.fn.logProb(site.value);
+  } catch (err) {
+    throw atSite(err, site);
+  }
   const m = site.mask;
   if (m === null || m === true) return lp;
   if (m === false) return tf.zerosLike(lp);
   return tf.where(tf.broadcastTo(tf.cast(m, 'bool'), lp.shape), lp, tf.zerosLike(lp));
+}
+
+/**
+ * The error of a site's log-density with the site named in front (`sample('x'): Normal.logProb:
+ * …`): the distribution that raised it does not know which site it belongs to. The error keeps
+ * its class and stack; the message is extended in place, once.
+ */
+function atSite(err: unknown, site: Site): unknown {
+  const where = `sample('${site.name}')`;
+  if (err instanceof Error && !err.message.startsWith(where)) err.message = `${where}: ${err.message}`;
+  return err;
 }
 
 /** The masked log-density of a site multiplied by its scale and summed to a scalar. */

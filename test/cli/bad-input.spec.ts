@@ -53,6 +53,13 @@ describe('vinfer fit: bad input', () => {
     expect(existsSync(out)).to.equal(false);
   });
 
+  it('a config with a misspelt option of a plugin (loss numParticle), with a did-you-mean', async () => {
+    const config = path.join(tmp.dir, 'run.json');
+    writeFileSync(config, JSON.stringify({ loss: { name: 'Trace_ELBO', numParticle: 4 } }));
+    expectBadInput(await fit(MODEL, '--config', config, '--out', out), "unknown option 'numParticle'", "Did you mean 'numParticles'?");
+    expect(existsSync(out)).to.equal(false);
+  });
+
   it('an unknown optimiser on the command line', async () => {
     expectBadInput(await fit(MODEL, '--optim', 'adamm', '--out', out), "'adamm'", "Did you mean 'adam'?");
     expect(existsSync(out)).to.equal(false);

@@ -62,6 +62,35 @@ describe('vinfer fit', () => {
     expect(run.stderr).to.include('loss Trace_ELBO {"numParticles":3}').and.include('optim adam {"lr":0.2}');
   });
 
+  it('--backend wasm --loss --guide --checkpoint DIR --every: each reaches the run (child process, 50 steps) @slow', async () => {
+    // A child process: in this one tfjs runs in test mode (IS_TEST), whose per-kernel leak check
+    // misreads the tensors customGrad saves on wasm; a real run has no such check.
+    const out = path.join(tmp.dir, 'out');
+    const ckpt = path.join(tmp.dir, 'ckpt');
+    const run = await spawnCli([
+      'fit', MODEL, '--backend', 'wasm', '--loss', 'TraceMeanField_ELBO', '--guide', 'AutoDiagonalNormal',
+      '--checkpoint', ckpt, '--every', '25', '--steps', '50', '--out', out, '--no-report',
+    ]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderr).to.include('guide AutoDiagonalNormal').and.include('loss TraceMeanField_ELBO').and.include('backend wasm');
+    // The model has one scalar latent (mu): the flat latent has a single coordinate.
+    expect(Object.keys(readJson(path.join(out, 'params.json'))).sort()).to.deep.equal(['auto_loc', 'auto_scale']);
+    expect(readJson(path.join(ckpt, 'latest.json')).step).to.equal(50);
+    expect(existsSync(path.join(out, 'checkpoints')), 'no default checkpoint directory when --checkpoint is given').to.equal(false);
+  });
+
+  it('--seed: the same seed gives the same losses, another seed different ones', async () => {
+    const losses = async (seed: string, dir: string): Promise<number[]> => {
+      const out = path.join(tmp.dir, dir);
+      const run = await runInProcess(['fit', MODEL, '--seed', seed, '--steps', '20', '--out', out, '--no-report', '--quiet']);
+      expect(run.code, run.stderr).to.equal(0);
+      return readJson(path.join(out, 'losses.json')).losses as number[];
+    };
+    const a = await losses('3', 'a');
+    expect(await losses('3', 'b')).to.deep.equal(a);
+    expect(await losses('4', 'c')).to.not.deep.equal(a);
+  });
+
   it('uses a guide that a user plugins.json adds, from the command line', async () => {
     const out = path.join(tmp.dir, 'out');
     const run = await runInProcess(['fit', MODEL, '--plugins', PLUGINS, '--guide', 'FixedScaleNormal', '--steps', '300', '--out', out, '--no-report']);

@@ -428,15 +428,17 @@ describe('contract: every built-in plugin', () => {
   describe('createSVI builds every registered guide by name', () => {
     const guides = TABLE.plugins.filter((e) => e.kind === 'guide').map((e) => e.name);
     for (const name of guides) {
-      it(`${name}: created by name, runs one step with a finite loss`, async () => {
+      it(`${name}: created by name, runs one step with a finite loss (a model with two latent sites, and one with a single scalar site)`, async () => {
         const container = await createContainer();
-        const svi = createSVI(container, { model: guideModel, guide: name, optim: { name: 'adam', lr: 0.01 } });
-        const [kInit] = split(PRNGKey(11));
-        const [state, value] = svi.update(svi.init(kInit!));
-        expect(Number.isFinite(value)).to.equal(true);
-        expect(Object.keys(state.params).length).to.be.greaterThan(0);
-        expect(Object.keys(state.params).every((n) => n.includes('auto')), 'parameters carry the default prefix').to.equal(true);
-        disposeState(state);
+        for (const model of [guideModel, lossModel]) {
+          const svi = createSVI(container, { model, guide: name, optim: { name: 'adam', lr: 0.01 } });
+          const [kInit] = split(PRNGKey(11));
+          const [state, value] = svi.update(svi.init(kInit!));
+          expect(Number.isFinite(value)).to.equal(true);
+          expect(Object.keys(state.params).length).to.be.greaterThan(0);
+          expect(Object.keys(state.params).every((n) => n.includes('auto')), 'parameters carry the default prefix').to.equal(true);
+          disposeState(state);
+        }
       });
     }
   });

@@ -53,6 +53,15 @@ describe('ExpandedDistribution', () => {
       expect(base.expand([3])).to.equal(base);
     });
   });
+  it('rejects a value that broadcasts with the base but not with the expanded batch shape, with or without validation', () => {
+    tf.tidy(() => {
+      for (const validateArgs of [true, false]) {
+        const d = new Normal(0, 1, { validateArgs }).expand([3]);
+        expectVinferError(() => d.logProb(tf.tensor1d([1, 2])), ValueError, 'Normal.logProb: value shape [2] does not broadcast with batch shape [3]');
+      }
+    });
+  });
+
   it('rejects an incompatible shape with a ValueError naming the family', () => {
     expectVinferError(() => new HalfNormal([1, 2, 3]).expand([2]), ValueError, 'HalfNormal.expand', '[3]', '[2]');
   });
@@ -123,5 +132,28 @@ describe('wrappers', () => {
       for (const w of wrapped) tf.dispose([tf.tidy(() => w.sample(PRNGKey(0), [2])), tf.tidy(() => w.logProb(v))]);
     });
     v.dispose();
+  });
+
+  it('release their intermediates without an enclosing tf.tidy: sample, rsample, logProb, mean, variance, entropy', () => {
+    const d = new HalfNormal([1, 2, 3]);
+    const m = tf.tensor1d([1, 0, 1]);
+    const wrapped = { expand: d.expand([2, 3]), toEvent: d.toEvent(1), mask: d.mask(m) };
+    const v = tf.ones([3]);
+    for (const [name, w] of Object.entries(wrapped)) {
+      const calls: Record<string, () => tf.Tensor> = {
+        sample: () => w.sample(PRNGKey(0), [2]),
+        rsample: () => w.rsample(PRNGKey(1), [2]),
+        logProb: () => w.logProb(v),
+        mean: () => w.mean,
+        variance: () => w.variance,
+      };
+      if (name !== 'mask') calls.entropy = () => w.entropy();
+      for (const [method, call] of Object.entries(calls)) {
+        const before = tf.memory().numTensors;
+        call().dispose();
+        expect(tf.memory().numTensors, `${name}().${method}`).to.equal(before);
+      }
+    }
+    tf.dispose([m, v]);
   });
 });

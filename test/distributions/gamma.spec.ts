@@ -77,10 +77,12 @@ describe('Gamma', () => {
     }
   });
 
-  it('logProb is finite at x = 0 for concentration 1 and broadcasts value against the batch', () => {
+  it('logProb is finite next to x = 0 for concentration 1, -Infinity at 0 without validation, and broadcasts value against the batch', () => {
     tf.tidy(() => {
-      // 0 is outside the (open) support, so validation is turned off to evaluate there.
-      expectClose(new Gamma(1, 2, { validateArgs: false }).logProb(0), Math.log(2), { rtol: 1e-6 });
+      // The support is open: just above 0 the density of Gamma(1, 2) is 2; at 0 (outside the
+      // support) it is -Infinity with validation off, as every family gives outside its support.
+      expectClose(new Gamma(1, 2).logProb(1e-30), Math.log(2), { rtol: 1e-6 });
+      expect(new Gamma(1, 2, { validateArgs: false }).logProb(0).dataSync()[0]).to.equal(-Infinity);
       const lp = new Gamma([1, 2, 3], 1).logProb(tf.tensor2d([[0.5], [1.5]]));
       expect(lp.shape).to.deep.equal([2, 3]);
     });

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 
+import { MultivariateNormal } from '../../src/distributions/multivariate-normal.js';
 import { AutoMultivariateNormal } from '../../src/guides/auto-multivariate-normal.js';
+import { valueAndGradsAllowUnused } from '../../src/kernel/autodiff.js';
+import { seed, substitute, trace } from '../../src/kernel/handlers/index.js';
 import { ValueError } from '../../src/kernel/errors.js';
 import { initToValue } from '../../src/guides/init-strategies.js';
 import { PRNGKey } from '../../src/kernel/rng.js';
@@ -10,7 +13,7 @@ import { TraceELBO } from '../../src/losses/trace-elbo.js';
 import { Adam } from '../../src/optim/adam.js';
 import { disposeState } from '../../src/kernel/svi-state.js';
 import { exponentialDecay } from '../../src/optim/schedules.js';
-import { expectClose, expectVinferError } from '../helpers/assert.js';
+import { expectClose, expectNoTensorLeak, expectVinferError } from '../helpers/assert.js';
 import { exactRegressionPosterior, fit, regression, regressionData } from './continuous-models.js';
 
 const STEPS = 3000;
@@ -39,6 +42,66 @@ describe('AutoMultivariateNormal', () => {
       expectClose(params.q_scale_tril!, [0.3, 0, 0, 0.3]);
       expect(guide.latentSiteName).to.equal('_q_latent');
       tf.dispose(Object.values(params));
+      disposeState(state);
+      guide.dispose();
+    });
+  });
+
+  describe('scoring its own draw', () => {
+    // The guide's latent distribution scores exactly its last draw from that draw's noise
+    // (−½|ε|² − Σ log L_ii − log 2π), with no triangular solve. Both routes are float32; the
+    // solve route's x-path terms cancel (‖∂/∂x‖ ~ 10 against a total ~ 1): 1e-4.
+    const TOL = { atol: 1e-4, rtol: 1e-4 };
+    const logQ = (guide: AutoMultivariateNormal, general: boolean) => (loc: tf.Tensor, l: tf.Tensor) => {
+      const tr = trace(substitute(seed(guide.forward.bind(guide), 3), { data: { auto_loc: loc, auto_scale_tril: l } })).getTrace(x, y);
+      const site = tr.get('_auto_latent')!;
+      return general ? new MultivariateNormal(loc, { scaleTril: l }).logProb(site.value!) : site.fn!.logProb(site.value!);
+    };
+
+    it('gives the MultivariateNormal log-density of the draw, with the same gradients in loc and the lower triangle of L', () => {
+      const guide = new AutoMultivariateNormal(regression);
+      tf.tidy(() => {
+        seed(guide.forward.bind(guide), 0)(x, y);
+        const loc = tf.tensor1d([0.3, -0.2]);
+        const l = tf.tensor2d([[0.5, 0], [0.2, 0.4]]);
+        expect(trace(seed(guide.forward.bind(guide), 1)).getTrace(x, y).get('_auto_latent')!.fn).to.be.instanceOf(MultivariateNormal);
+        expectClose(logQ(guide, false)(loc, l), logQ(guide, true)(loc, l), TOL);
+        // The log-density of the draw does not depend on loc (d/dloc is 0 on both routes).
+        const grads = (general: boolean) => valueAndGradsAllowUnused(([a, b]) => logQ(guide, general)(a!, b!), [loc, l]).grads;
+        const [gLoc, gL] = grads(false);
+        const [hLoc, hL] = grads(true);
+        expectClose(gLoc!, hLoc!, TOL);
+        const lower = tf.tensor2d([[1, 0], [1, 1]]);
+        expectClose(tf.mul(gL!, lower), tf.mul(hL!, lower), TOL);
+        // Any other value takes the general density.
+        const site = trace(seed(guide.forward.bind(guide), 1)).getTrace(x, y).get('_auto_latent')!;
+        const other = tf.add(site.value!, 0);
+        expectClose(site.fn!.logProb(other), site.fn!.logProb(site.value!), { atol: 1e-5, rtol: 1e-5 });
+      });
+      guide.dispose();
+    });
+
+    it('emits Delta sites that draw the constrained value itself and score any other value -Infinity', () => {
+      const guide = new AutoMultivariateNormal(regression);
+      tf.tidy(() => {
+        const tr = trace(seed(guide.forward.bind(guide), 0)).getTrace(x, y);
+        const a = tr.get('a')!;
+        expect(a.fn!.familyName).to.equal('Delta');
+        expectClose(a.fn!.logProb(a.value!), 0, { atol: 0 });
+        expectClose(a.fn!.logProb(tf.add(a.value!, 1)), -Infinity);
+        expectClose(a.fn!.sample(PRNGKey(0), [2]), [a.value!.dataSync()[0]!, a.value!.dataSync()[0]!], { atol: 0 });
+      });
+      guide.dispose();
+    });
+
+    it('leaks no tensors over SVI steps', () => {
+      const guide = new AutoMultivariateNormal(regression);
+      const svi = new SVI(regression, guide, new Adam({ lr: 0.01 }), new TraceELBO());
+      let state = svi.init(PRNGKey(0), x, y);
+      [state] = svi.update(state, x, y);
+      expectNoTensorLeak(() => {
+        for (let i = 0; i < 5; i++) [state] = svi.update(state, x, y);
+      });
       disposeState(state);
       guide.dispose();
     });

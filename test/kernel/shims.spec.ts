@@ -83,6 +83,39 @@ for (const backend of ['cpu', 'wasm'] as const) {
       }
     });
 
+    describe('gradients of unstack and split with any number of outputs', () => {
+      it('tf.unstack along a size-1 axis: d/dx Σ 3·unstack(x)[0] = 3 (shape [2, 1])', () => {
+        const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.unstack(x, 1)[0]!, 3)))(tf.tensor2d([[0.5], [-1]])));
+        expect(g.shape).to.deep.equal([2, 1]);
+        expectClose(g, [3, 3], { atol: 0, rtol: 0 });
+        g.dispose();
+      });
+
+      it('tf.unstack into 3 pieces, one unused: its gradient is 0 (d/dx of x0 + 2·x2)', () => {
+        const g = tf.tidy(() =>
+          tf.grad((x: tf.Tensor) => {
+            const [a, , c] = tf.unstack(x);
+            return tf.add(a!, tf.mul(c!, 2));
+          })(tf.tensor1d([1, 2, 3])),
+        );
+        expectClose(g, [1, 0, 2], { atol: 0, rtol: 0 });
+        g.dispose();
+      });
+
+      it('tf.split into a single piece and into [1, 2]: gradients 2 everywhere and [1, 5, 5]', () => {
+        const one = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.split(x, [3])[0]!, 2)))(tf.tensor1d([1, 2, 3])));
+        expectClose(one, [2, 2, 2], { atol: 0, rtol: 0 });
+        const two = tf.tidy(() =>
+          tf.grad((x: tf.Tensor) => {
+            const [a, b] = tf.split(x, [1, 2]);
+            return tf.add(tf.sum(a!), tf.sum(tf.mul(b!, 5)));
+          })(tf.tensor1d([1, 2, 3])),
+        );
+        expectClose(two, [1, 5, 5], { atol: 0, rtol: 0 });
+        tf.dispose([one, two]);
+      });
+    });
+
     describe('second derivatives (Hessian-vector products vs central differences, ε = 1e-2, 4 points)', () => {
       it('exp', () => hvpCheck((x) => tf.sum(tf.exp(x)), X, W));
       it('sigmoid', () => hvpCheck((x) => tf.sum(tf.mul(tf.sigmoid(tf.mul(2, x)), tf.tensor1d(W))), X, W));

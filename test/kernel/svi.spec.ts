@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 
+import { Exponential } from '../../src/distributions/exponential.js';
 import { Normal } from '../../src/distributions/normal.js';
 import { ModelError, NumericalError, ValueError } from '../../src/kernel/errors.js';
-import { factor, param, sample } from '../../src/kernel/primitives.js';
+import { factor, param, plate, sample } from '../../src/kernel/primitives.js';
 import { PRNGKey } from '../../src/kernel/rng.js';
 import { SVI } from '../../src/kernel/svi.js';
 import { disposeState } from '../../src/kernel/svi-state.js';
@@ -148,6 +149,33 @@ describe('SVI', () => {
       const svi = new SVI(model, guide, new Adam({ lr: 0.01 }), new TraceELBO());
       expectVinferError(() => svi.update(svi.init(PRNGKey(0))), ModelError, "model latent site 'mu' is not in the guide");
     });
+    it('an observation that disagrees with its plate fails naming the site and both shapes (not a TypeError)', () => {
+      const m = () => {
+        const mu = sample('mu', new Normal(0, 1));
+        plate('data', 3, () => sample('x', new Normal(mu, 1), { obs: [1, 2] }));
+      };
+      const guide = () => sample('mu', new Normal(param('loc', 0), 1));
+      const svi = new SVI(m, guide, new Adam({ lr: 0.01 }), new TraceELBO());
+      const state = svi.init(PRNGKey(0));
+      // A failed update leaves the state it was given intact (and allocates nothing that outlives it).
+      expectNoTensorLeak(() => {
+        expectVinferError(() => svi.update(state), ValueError, "sample('x'): Normal.logProb: value shape [2] does not broadcast with batch shape [3]");
+      });
+      expect(state.params.loc!.isDisposed).to.equal(false);
+      disposeState(state);
+    });
+
+    it('a value outside the support of an observed site fails naming the site and the value', () => {
+      const m = () => {
+        const mu = sample('mu', new Normal(0, 1));
+        sample('x', new Normal(mu, 1).expand([2]).toEvent(1), { obs: [1, 2] });
+        sample('y', new Exponential(1), { obs: -1 });
+      };
+      const guide = () => sample('mu', new Normal(param('loc', 0), 1));
+      const svi = new SVI(m, guide, new Adam({ lr: 0.01 }), new TraceELBO());
+      expectVinferError(() => svi.update(svi.init(PRNGKey(0))), ValueError, "sample('y'): Exponential.logProb: value -1 is outside the support positive");
+    });
+
     it('an error the model raises during run surfaces with the step number', async () => {
       let calls = 0;
       const bad = () => {
@@ -275,5 +303,31 @@ describe('SVI.getParams ownership', () => {
     expect(state.params.loc!.isDisposed).to.equal(false);
     const [next] = svi.update(state);
     disposeState(next);
+  });
+});
+
+describe('SVI.run with a callback that throws inside its subscription', () => {
+  it('ends the run with reason error and rejects with the callback error', async () => {
+    const { model, guide } = normalNormal(DATA);
+    const svi = new SVI(model, guide, new Adam({ lr: 0.01 }), new TraceELBO());
+    let reason = '';
+    let steps = 0;
+    svi.events$.subscribe((e) => {
+      if (e.type === 'end') reason = e.reason;
+      if (e.type === 'step') steps = e.step;
+    });
+    const thrower = {
+      attach: (ctx: { events$: import('rxjs').Observable<{ type: string; step?: number }> }) =>
+        ctx.events$.subscribe((e) => {
+          if (e.type === 'step' && e.step === 10) throw new ValueError('callback blew up at step 10');
+        }),
+    };
+    await expectVinferErrorAsync(
+      () => svi.run(PRNGKey(0), 20000, [], { progressBar: false, callbacks: [thrower as never] }),
+      ValueError,
+      'callback blew up',
+    );
+    expect(reason).to.equal('error');
+    expect(steps).to.be.lessThan(20000);
   });
 });
