@@ -35,6 +35,8 @@ export class Predictive<A extends unknown[] = any[]> {
   private readonly numSamples: number;
   private readonly samples: Record<string, tf.Tensor> | null;
   private readonly batchShape: number[];
+  /** Tensors made here from posteriorSamples given as arrays; released by dispose(). */
+  private readonly owned: tf.Tensor[] = [];
 
   constructor(
     readonly model: ModelFn<A>,
@@ -50,7 +52,12 @@ export class Predictive<A extends unknown[] = any[]> {
     }
     if (opts.posteriorSamples !== undefined) {
       this.samples = Object.fromEntries(
-        Object.entries(opts.posteriorSamples).map(([k, v]) => [k, v instanceof tf.Tensor ? v : tf.tensor(v as number[])]),
+        Object.entries(opts.posteriorSamples).map(([k, v]) => {
+          if (v instanceof tf.Tensor) return [k, v];
+          const t = tf.tensor(v as number[]);
+          this.owned.push(t);
+          return [k, t];
+        }),
       );
       const first = Object.values(this.samples)[0];
       if (first === undefined) throw new ValueError('Predictive: posteriorSamples is empty');
@@ -74,6 +81,12 @@ export class Predictive<A extends unknown[] = any[]> {
       this.numSamples = n;
       this.batchShape = [n];
     }
+  }
+
+  /** Releases the tensors this object made from posteriorSamples given as arrays. */
+  dispose(): void {
+    tf.dispose(this.owned);
+    this.owned.length = 0;
   }
 
   /** Draws and returns the requested sites, each with leading dims [numSamples] (or the samples' batch shape). */

@@ -130,3 +130,13 @@ describe('Importance', () => {
     expectVinferError(() => new Importance(m, { numSamples: 0 }), ValueError, 'numSamples');
   });
 });
+
+describe('Predictive.dispose', () => {
+  it('releases the tensors made from posteriorSamples given as arrays', () => {
+    const before = tf.memory().numTensors;
+    const p = new Predictive(model, { posteriorSamples: { w: [0, 1, -1] } });
+    tf.dispose(Object.values(p.run(PRNGKey(0))));
+    p.dispose();
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+});
