@@ -10,14 +10,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { positive } from '../distributions/constraints.js';
-import type { Distribution } from '../distributions/distribution.js';
+import { type Constraint, positive, realVector } from '../distributions/constraints.js';
+import { Distribution } from '../distributions/distribution.js';
 import { cholesky, diagEmbed } from '../distributions/linalg.js';
+import { type LowRankNoise, scaledLowRankDraw, scaledLowRankDrawLogDensity } from '../distributions/low-rank-draw.js';
 import { LowRankMultivariateNormal } from '../distributions/low-rank-multivariate-normal.js';
 import { LowerCholeskyAffine } from '../distributions/lower-cholesky-affine.js';
+import { shapeSize } from '../distributions/tensor-like.js';
 import { ValueError } from '../kernel/errors.js';
 import type { PluginMeta } from '../kernel/plugin-meta.js';
 import { param } from '../kernel/primitives.js';
+import { type PRNGKey, normals, split } from '../kernel/rng.js';
 import { AUTO_GUIDE_OPTION_KEYS, type AutoGuideOptions } from './auto-guide.js';
 import { AutoContinuous } from './auto-continuous.js';
 import { checkInitScale } from './auto-diagonal-normal.js';
@@ -32,6 +35,76 @@ export interface AutoLowRankMultivariateNormalOptions<A extends unknown[] = any[
   readonly initScale?: number;
   /** Rank of the covariance factor. @defaultValue round(√D), as NumPyro */
   readonly rank?: number;
+}
+
+/** covFactor = W ⊙ s (row i scaled by s_i) and covDiag = s². */
+function lowRankFactors(covFactor: tf.Tensor, scale: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  return [tf.mul(covFactor, tf.expandDims(scale, -1)), tf.square(scale)];
+}
+
+/**
+ * The guide's distribution of the flat latent vector: LowRankMultivariateNormal(loc, W ⊙ s, s²)
+ * kept in the guide's own parameters (loc, W, s). Its draws x = loc + s ⊙ (W ε₁ + ε₂) and the
+ * log-density of its last draw are fused ops (low-rank-draw.ts) that work on (W, s) directly,
+ * with no ops to form W ⊙ s and s², and the density of that draw is computed from its noise. That
+ * value has derivatives in W and s (the total derivatives a reparameterised ELBO takes) but none
+ * in x itself, so the shortcut stays inside the guide, whose draw is scored only that way; any
+ * other value, and every other query, goes to the LowRankMultivariateNormal of the same law.
+ */
+class LatentLowRankNormal extends Distribution {
+  private draw: tf.Tensor | null = null;
+  private noise: LowRankNoise | null = null;
+  private drawBatch: number[] = [];
+
+  constructor(
+    readonly loc: tf.Tensor,
+    readonly w: tf.Tensor,
+    readonly s: tf.Tensor,
+  ) {
+    super([], [loc.shape[0]!], { validateArgs: false });
+  }
+
+  override get familyName(): string {
+    return 'LowRankMultivariateNormal';
+  }
+  get support(): Constraint {
+    return realVector;
+  }
+  override get hasRsample(): boolean {
+    return true;
+  }
+
+  /** The same law as a LowRankMultivariateNormal (allocates). */
+  private lowRank(): LowRankMultivariateNormal {
+    const [covFactor, covDiag] = lowRankFactors(this.w, this.s);
+    return new LowRankMultivariateNormal(this.loc, covFactor, covDiag, { validateArgs: false });
+  }
+
+  protected sampleImpl(key: PRNGKey, sampleShape: number[]): tf.Tensor {
+    // The noise is drawn as LowRankMultivariateNormal draws it, so both give the same draws.
+    const [d, r] = this.w.shape as [number, number];
+    const [k1, k2] = split(key, 2) as [PRNGKey, PRNGKey];
+    const n = shapeSize(sampleShape);
+    const noise = { eps1: Float32Array.from(normals(k1, n * r)), eps2: Float32Array.from(normals(k2, n * d)), n };
+    const x = scaledLowRankDraw(this.loc, this.w, this.s, noise, this.shape(sampleShape));
+    this.draw = x;
+    this.noise = noise;
+    this.drawBatch = sampleShape;
+    return x;
+  }
+  protected logProbImpl(value: tf.Tensor): tf.Tensor {
+    if (value === this.draw && this.noise !== null) return scaledLowRankDrawLogDensity(this.w, this.s, this.noise, this.drawBatch);
+    return tf.tidy(() => this.lowRank().logProb(value));
+  }
+  override get mean(): tf.Tensor {
+    return tf.tidy(() => this.lowRank().mean);
+  }
+  override get variance(): tf.Tensor {
+    return tf.tidy(() => this.lowRank().variance);
+  }
+  override entropy(): tf.Tensor {
+    return tf.tidy(() => this.lowRank().entropy());
+  }
 }
 
 /**
@@ -90,18 +163,12 @@ export class AutoLowRankMultivariateNormal<A extends unknown[] = any[]> extends 
     this.covFactorInit = this.own(tf.zeros([this.latentDim, this.rank]));
   }
 
-  /** covFactor = W ⊙ s (row i scaled by s_i) and covDiag = s². */
-  private static factors(covFactor: tf.Tensor, scale: tf.Tensor): [tf.Tensor, tf.Tensor] {
-    return [tf.mul(covFactor, tf.expandDims(scale, -1)), tf.square(scale)];
-  }
-
   protected latentPosterior(): Distribution {
     const loc = param(this.locName, this.initLatent, { eventDim: 1 });
     const w = param(this.covFactorName, this.covFactorInit!, { eventDim: 2 });
     const scale = param(this.scaleName, this.scaleInit!, { constraint: positive, eventDim: 1 });
-    const [covFactor, covDiag] = AutoLowRankMultivariateNormal.factors(w, scale);
-    // covDiag is positive through the constraint on scale; validation would read it back every step.
-    return new LowRankMultivariateNormal(loc, covFactor, covDiag, { validateArgs: false });
+    // scale is positive through its constraint: nothing is validated (that would read it back every step).
+    return new LatentLowRankNormal(loc, w, scale);
   }
 
   private parts(where: string, params: Record<string, tf.Tensor>): [tf.Tensor, tf.Tensor, tf.Tensor] {
@@ -120,7 +187,7 @@ export class AutoLowRankMultivariateNormal<A extends unknown[] = any[]> extends 
   getTransform(params: Record<string, tf.Tensor>): LowerCholeskyAffine {
     const [loc, w, scale] = this.parts('getTransform', params);
     const l = tf.tidy(() => {
-      const [covFactor, covDiag] = AutoLowRankMultivariateNormal.factors(w, scale);
+      const [covFactor, covDiag] = lowRankFactors(w, scale);
       return cholesky(tf.add(tf.matMul(covFactor, covFactor, false, true), diagEmbed(covDiag)));
     });
     return new LowerCholeskyAffine(loc, l);
@@ -129,7 +196,7 @@ export class AutoLowRankMultivariateNormal<A extends unknown[] = any[]> extends 
   /** LowRankMultivariateNormal(loc, W ⊙ s, s²). Allocates: call inside tf.tidy. */
   override getPosterior(params: Record<string, tf.Tensor>): Distribution {
     const [loc, w, scale] = this.parts('getPosterior', params);
-    const [covFactor, covDiag] = AutoLowRankMultivariateNormal.factors(w, scale);
+    const [covFactor, covDiag] = lowRankFactors(w, scale);
     return new LowRankMultivariateNormal(loc, covFactor, covDiag, { validateArgs: false });
   }
 

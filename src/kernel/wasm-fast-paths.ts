@@ -17,7 +17,8 @@
  *      gradient tape (data that stays fixed across optimisation steps) and freed with the matrix.
  *      Other matrices take the original path, so tensors rebuilt every step (parameters, a
  *      subsample of the data) cost nothing extra.
- *    The same holds for a row times a transposed matrix. Other shapes take the original kernel.
+ *    The same holds for a row times a transposed matrix, and an outer product (inner size 1) is a
+ *    broadcast multiply. Other shapes take the original kernel.
  *
  * The cached transposes live on the wasm heap outside the backend's tensor table, so they do not
  * count in tf.memory(); they are bounded by {@link TRANSPOSE_CACHE_LIMIT_BYTES}.
@@ -190,6 +191,12 @@ function fastBatchMatMul(original: WasmKernel): WasmKernel {
     }
     if (m === 1 && n > 1 && transposeA && !transposeB) {
       return original({ ...args, inputs: { a: asRow(a, k), b }, attrs: { transposeA: false, transposeB: false } });
+    }
+    // Outer product (k = 1): a broadcast multiply, which is vectorised (the product loop is not).
+    if (k === 1 && m * n >= MIN_MATRIX_SIZE) {
+      const multiply = tf.getKernel('Multiply', 'wasm')!.kernelFunc as unknown as WasmKernel;
+      const col = { dataId: a.dataId, shape: [m, 1], dtype: a.dtype };
+      return multiply({ inputs: { a: col, b: asRow(b, n) }, backend, attrs: {} });
     }
     return original(args);
   };
