@@ -17,9 +17,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { NumericalError, fmtShape } from '../kernel/errors.js';
 import { customOp } from './grad-utils.js';
 import { cholesky, choleskyInverse } from './linalg.js';
+import { addColumns, capacitance, choleskyInPlace, choleskySolveInPlace, columnDots, columnsOf, halfLogDet, inverseFromCholesky } from './low-rank-js.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -79,109 +79,43 @@ export function scaledLowRankDraw(loc: tf.Tensor, w: tf.Tensor, s: tf.Tensor, no
   return op(loc, w, s);
 }
 
-/** In-place lower Cholesky factor of the r×r matrix `a` (lower triangle read). */
-function choleskyInPlace(a: Float64Array, r: number, wShape: readonly number[]): void {
-  for (let j = 0; j < r; j++) {
-    let t = a[j * r + j]!;
-    for (let k = 0; k < j; k++) t -= a[j * r + k]! ** 2;
-    if (!(t > 0)) {
-      throw new NumericalError(
-        `LowRankMultivariateNormal: I + WᵀW (covariance factor of shape ${fmtShape(wShape)}) is not positive definite (pivot ${j} is ${t}); ` +
-          'the factor holds NaN or infinite values',
-      );
-    }
-    const ljj = Math.sqrt(t);
-    a[j * r + j] = ljj;
-    for (let i = j + 1; i < r; i++) {
-      let u = a[i * r + j]!;
-      for (let k = 0; k < j; k++) u -= a[i * r + k]! * a[j * r + k]!;
-      a[i * r + j] = u / ljj;
-    }
-  }
-}
-
-/** What the log-density's forward pass keeps for its backward pass (all double precision). */
+/** What the log-density's forward pass keeps for its backward pass. */
 interface DensityParts {
   readonly value: Float32Array;
   /** β = y − W c per draw, [n, d]. */
-  readonly beta: Float64Array;
+  readonly beta: Float32Array;
   /** c − ε₁ per draw, [n, r]. */
-  readonly cMinusEps: Float64Array;
+  readonly cMinusEps: Float32Array;
   /** C⁻¹, [r, r]. */
-  readonly capInv: Float64Array;
+  readonly capInv: Float32Array;
 }
 
 function densityForward(wv: ArrayLike<number>, sv: ArrayLike<number>, noise: LowRankNoise, d: number, r: number, wShape: readonly number[]): DensityParts {
-  const { n, eps1 } = noise;
+  const { n, eps1, eps2 } = noise;
   let logS = 0;
   for (let i = 0; i < d; i++) logS += Math.log(sv[i]!);
-  // C = I + WᵀW, lower triangle, accumulated row by row of W.
-  const l = new Float64Array(r * r);
-  for (let i = 0; i < d; i++) {
-    const base = i * r;
-    for (let p = 0; p < r; p++) {
-      const wp = wv[base + p]!;
-      if (wp === 0) continue;
-      for (let q = 0; q <= p; q++) l[p * r + q]! += wp * wv[base + q]!;
-    }
-  }
-  for (let p = 0; p < r; p++) l[p * r + p]! += 1;
-  choleskyInPlace(l, r, wShape);
-  let halfLogDetC = 0;
-  for (let p = 0; p < r; p++) halfLogDetC += Math.log(l[p * r + p]!);
-
-  const y = noiseImage(wv, noise, d, r);
+  const cols = columnsOf(wv, d, r);
+  const l = capacitance(cols, d, r); // C = I + WᵀW (s cancels)
+  choleskyInPlace(l, r, wShape, 'I + WᵀW');
+  const halfLogDetC = halfLogDet(l, r);
   const value = new Float32Array(n);
-  const beta = new Float64Array(n * d);
-  const cMinusEps = new Float64Array(n * r);
-  const g = new Float64Array(r);
+  const beta = new Float32Array(n * d);
+  const cMinusEps = new Float32Array(n * r);
+  const y = new Float64Array(d);
+  const c = new Float64Array(r);
   for (let k = 0; k < n; k++) {
-    g.fill(0);
+    for (let i = 0; i < d; i++) y[i] = eps2[k * d + i]!;
+    addColumns(cols, d, r, eps1, k * r, 1, y, 0); // y = W ε₁ + ε₂
     let yy = 0;
-    for (let i = 0; i < d; i++) {
-      const yi = y[k * d + i]!;
-      yy += yi * yi;
-      for (let p = 0; p < r; p++) g[p]! += wv[i * r + p]! * yi;
-    }
-    // gᵀC⁻¹g = |L⁻¹g|²; then c = L⁻ᵀ(L⁻¹g), in place in g.
-    for (let p = 0; p < r; p++) {
-      let t = g[p]!;
-      for (let q = 0; q < p; q++) t -= l[p * r + q]! * g[q]!;
-      g[p] = t / l[p * r + p]!;
-      yy -= g[p]! ** 2;
-    }
-    for (let p = r - 1; p >= 0; p--) {
-      let t = g[p]!;
-      for (let q = p + 1; q < r; q++) t -= l[q * r + p]! * g[q]!;
-      g[p] = t / l[p * r + p]!;
-      cMinusEps[k * r + p] = g[p]! - eps1[k * r + p]!;
-    }
-    for (let i = 0; i < d; i++) {
-      let t = y[k * d + i]!;
-      for (let p = 0; p < r; p++) t -= wv[i * r + p]! * g[p]!;
-      beta[k * d + i] = t;
-    }
+    for (let i = 0; i < d; i++) yy += y[i]! ** 2;
+    columnDots(cols, d, r, y, 0, c); // g = Wᵀy
+    yy -= choleskySolveInPlace(l, r, c); // |y|² − gᵀC⁻¹g, and c = C⁻¹g
+    for (let p = 0; p < r; p++) cMinusEps[k * r + p] = c[p]! - eps1[k * r + p]!;
+    addColumns(cols, d, r, c, 0, -1, y, 0); // β = y − W c
+    beta.set(y, k * d);
     value[k] = -0.5 * yy - logS - halfLogDetC - d * HALF_LOG_2PI;
   }
-  // C⁻¹ = L⁻ᵀ L⁻¹ from the columns of L⁻¹.
-  const linv = new Float64Array(r * r);
-  for (let j = 0; j < r; j++) {
-    for (let p = j; p < r; p++) {
-      let t = p === j ? 1 : 0;
-      for (let q = j; q < p; q++) t -= l[p * r + q]! * linv[q * r + j]!;
-      linv[p * r + j] = t / l[p * r + p]!;
-    }
-  }
-  const capInv = new Float64Array(r * r);
-  for (let i = 0; i < r; i++) {
-    for (let j = 0; j <= i; j++) {
-      let t = 0;
-      for (let k = i; k < r; k++) t += linv[k * r + i]! * linv[k * r + j]!;
-      capInv[i * r + j] = t;
-      capInv[j * r + i] = t;
-    }
-  }
-  return { value, beta, cMinusEps, capInv };
+  return { value, beta, cMinusEps, capInv: inverseFromCholesky(l, r) };
 }
 
 /** β [n, d], c − ε₁ [n, r] and C⁻¹ [r, r] as differentiable functions of W (for a recorded backward pass). */
@@ -208,7 +142,7 @@ export function scaledLowRankDrawLogDensity(w: tf.Tensor, s: tf.Tensor, noise: L
       gradFunc: (dy, [ws, ss]) => {
         const [beta, cMinusEps, capInv] = tf.engine().isTapeOn()
           ? differentiableParts(ws!, noise, d, r)
-          : [tf.tensor2d(Float32Array.from(parts.beta), [n, d]), tf.tensor2d(Float32Array.from(parts.cMinusEps), [n, r]), tf.tensor2d(Float32Array.from(parts.capInv), [r, r])];
+          : [tf.tensor2d(parts.beta, [n, d]), tf.tensor2d(parts.cMinusEps, [n, r]), tf.tensor2d(parts.capInv, [r, r])];
         const dySum = n === 1 ? tf.reshape(dy, []) : tf.sum(dy);
         const weighted = n === 1 ? beta : tf.mul(beta, tf.reshape(dy, [n, 1]));
         const outer = tf.matMul(weighted, cMinusEps, true, false); // Σ dy β (c − ε₁)ᵀ

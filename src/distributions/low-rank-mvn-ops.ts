@@ -18,9 +18,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { NumericalError, fmtShape } from '../kernel/errors.js';
 import { customOp } from './grad-utils.js';
 import { cholesky, choleskyInverse } from './linalg.js';
+import { capacitance, choleskyInPlace, choleskySolveInPlace, columnDots, columnsOf, halfLogDet, inverseFromCholesky } from './low-rank-js.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -33,28 +33,6 @@ interface WoodburyParts {
   readonly c: Float32Array;
 }
 
-/** In-place lower Cholesky factor of the r×r matrix `a` (lower triangle read); throws when it is not positive definite. */
-function choleskyInPlace(a: Float64Array, r: number, shape: readonly number[]): void {
-  for (let j = 0; j < r; j++) {
-    let s = a[j * r + j]!;
-    for (let k = 0; k < j; k++) s -= a[j * r + k]! ** 2;
-    if (!(s > 0)) {
-      throw new NumericalError(
-        `LowRankMultivariateNormal: the capacitance matrix I + Wᵀ D⁻¹ W (covFactor of shape ${fmtShape(shape)}) is not positive definite ` +
-          `(pivot ${j} is ${s}). Check that covDiag is positive and that covFactor and covDiag are finite`,
-      );
-    }
-    const ljj = Math.sqrt(s);
-    a[j * r + j] = ljj;
-    for (let i = j + 1; i < r; i++) {
-      let t = a[i * r + j]!;
-      for (let k = 0; k < j; k++) t -= a[i * r + k]! * a[j * r + k]!;
-      a[i * r + j] = t / ljj;
-    }
-    for (let k = j + 1; k < r; k++) a[j * r + k] = 0;
-  }
-}
-
 function woodburyForward(xv: ArrayLike<number>, lv: ArrayLike<number>, wv: ArrayLike<number>, dv: ArrayLike<number>, n: number, d: number, r: number, wShape: readonly number[]): WoodburyParts {
   const a = new Float64Array(d);
   let logDetD = 0;
@@ -62,71 +40,27 @@ function woodburyForward(xv: ArrayLike<number>, lv: ArrayLike<number>, wv: Array
     a[i] = 1 / dv[i]!;
     logDetD += Math.log(dv[i]!);
   }
-  // C = I + Wᵀ A W: lower triangle accumulated row by row of W (contiguous reads).
-  const l = new Float64Array(r * r);
-  for (let i = 0; i < d; i++) {
-    const base = i * r;
-    for (let p = 0; p < r; p++) {
-      const wp = wv[base + p]! * a[i]!;
-      if (wp === 0) continue;
-      const row = p * r;
-      for (let q = 0; q <= p; q++) l[row + q]! += wp * wv[base + q]!;
-    }
-  }
-  for (let p = 0; p < r; p++) l[p * r + p]! += 1;
-  choleskyInPlace(l, r, wShape);
-  let logDetC = 0;
-  for (let p = 0; p < r; p++) logDetC += 2 * Math.log(l[p * r + p]!);
-
+  const cols = columnsOf(wv, d, r);
+  const l = capacitance(cols, d, r, a); // C = I + Wᵀ A W
+  choleskyInPlace(l, r, wShape, 'the capacitance matrix I + Wᵀ D⁻¹ W');
+  const logDetC = 2 * halfLogDet(l, r);
   const logProb = new Float32Array(n);
   const c = new Float32Array(n * r);
+  const u = new Float64Array(d);
   const v = new Float64Array(r);
   for (let s = 0; s < n; s++) {
-    v.fill(0);
     let quad = 0;
-    const xb = s * d;
     for (let i = 0; i < d; i++) {
-      const delta = xv[xb + i]! - lv[i]!;
-      const u = delta * a[i]!;
-      quad += delta * u;
-      if (u === 0) continue;
-      const base = i * r;
-      for (let p = 0; p < r; p++) v[p]! += wv[base + p]! * u;
+      const delta = xv[s * d + i]! - lv[i]!;
+      u[i] = delta * a[i]!;
+      quad += delta * u[i]!;
     }
-    // y = L⁻¹ v (so vᵀC⁻¹v = |y|²), then c = L⁻ᵀ y = C⁻¹ v.
-    for (let p = 0; p < r; p++) {
-      let t = v[p]!;
-      for (let q = 0; q < p; q++) t -= l[p * r + q]! * v[q]!;
-      v[p] = t / l[p * r + p]!;
-      quad -= v[p]! ** 2;
-    }
-    for (let p = r - 1; p >= 0; p--) {
-      let t = v[p]!;
-      for (let q = p + 1; q < r; q++) t -= l[q * r + p]! * v[q]!;
-      v[p] = t / l[p * r + p]!;
-      c[s * r + p] = v[p]!;
-    }
+    columnDots(cols, d, r, u, 0, v); // v = Wᵀ A δ
+    quad -= choleskySolveInPlace(l, r, v); // vᵀC⁻¹v, and v becomes c = C⁻¹v
+    for (let p = 0; p < r; p++) c[s * r + p] = v[p]!;
     logProb[s] = -0.5 * (quad + logDetC + logDetD + d * LOG_2PI);
   }
-  // C⁻¹ = L⁻ᵀ L⁻¹, from the columns of L⁻¹ (forward substitution on the unit vectors).
-  const linv = new Float64Array(r * r);
-  for (let j = 0; j < r; j++) {
-    for (let p = j; p < r; p++) {
-      let t = p === j ? 1 : 0;
-      for (let q = j; q < p; q++) t -= l[p * r + q]! * linv[q * r + j]!;
-      linv[p * r + j] = t / l[p * r + p]!;
-    }
-  }
-  const capInv = new Float32Array(r * r);
-  for (let i = 0; i < r; i++) {
-    for (let j = 0; j <= i; j++) {
-      let t = 0;
-      for (let k = i; k < r; k++) t += linv[k * r + i]! * linv[k * r + j]!;
-      capInv[i * r + j] = t;
-      capInv[j * r + i] = t;
-    }
-  }
-  return { logProb, capInv, c };
+  return { logProb, capInv: inverseFromCholesky(l, r), c };
 }
 
 /**

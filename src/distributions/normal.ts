@@ -4,9 +4,10 @@ import { type PRNGKey, normal } from '../kernel/rng.js';
 import { type Constraint, real } from './constraints.js';
 import { Distribution, type DistributionOptions } from './distribution.js';
 import { customOp, sumToShape } from './grad-utils.js';
+import { canUseJsNormal, normalLogDensityJs } from './normal-density.js';
 import { promoteParams } from './params.js';
 import { erfc, ndtri } from './special.js';
-import { type TensorLike, toTensor } from './tensor-like.js';
+import { type TensorLike, broadcastShapes, toTensor } from './tensor-like.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -58,6 +59,9 @@ export class Normal extends Distribution {
   }
 
   protected logProbImpl(value: tf.Tensor): tf.Tensor {
+    // Small densities outside nested gradients run as JS loops (normal-density.ts).
+    const shape = broadcastShapes(value.shape, this.loc.shape, this.scale.shape);
+    if (shape !== undefined && canUseJsNormal(shape, value, this.loc, this.scale)) return normalLogDensityJs(value, this.loc, this.scale, shape);
     return normalLogDensity(value, this.loc, this.scale);
   }
 

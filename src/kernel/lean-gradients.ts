@@ -4,7 +4,8 @@
  * float32 tensors vinfer works with that cast is an extra kernel per operand on every backward
  * pass (a fifth of the kernels of a small model's step). Tile's gradient is rewritten too (below). These compute the same derivatives from
  * the same saved inputs, casting only non-float32 inputs, and stay differentiable for nested
- * gradients. Broadcast operands are summed back to their own shapes, as tfjs does.
+ * gradients. Broadcast operands are summed back to their own shapes, as tfjs does. Sum's gradient
+ * is rewritten too (below).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -39,6 +40,23 @@ function tileGrad(dy: tf.Tensor, x: tf.Tensor, reps: readonly number[]): tf.Tens
   return tf.sum(tf.reshape(dy, split), axes);
 }
 
+/**
+ * Sum's gradient broadcasts dy back over the reduced axes by multiplying with ones. tfjs reshapes
+ * dy to rank x.rank with 1s first; the cpu backend's multiply takes a per-element index path for
+ * any size-1 dim it broadcasts (about 90 ns an element), but a plain loop for a rank-0 operand, so
+ * a full reduction's dy (the sum of a data plate's log-likelihood) is passed as a scalar.
+ */
+function sumGrad(dy: tf.Tensor, x: tf.Tensor, axis: number | number[]): tf.Tensor {
+  // Nothing was summed (a scalar, or axes of size 1): dy is the gradient, reshaped.
+  if (dy.size === x.size) return tf.reshape(dy, x.shape);
+  const axes = tf.util.parseAxisParam(axis, x.shape);
+  const ones = tf.ones(x.shape, 'float32');
+  if (dy.size === 1 && axes.length === x.rank) return tf.mul(tf.reshape(dy, []), ones);
+  const expanded = x.shape.slice();
+  for (const a of axes) expanded[a] = 1;
+  return tf.mul(tf.reshape(dy, expanded), ones);
+}
+
 let registered = false;
 
 export function registerLeanGradients(): void {
@@ -56,4 +74,5 @@ export function registerLeanGradients(): void {
   register('Log', ['x'], (dy, [x]) => ({ x: () => tf.div(dy, f32(x!)) }));
   register('Tile', ['x'], (dy, [x], attrs) => ({ x: () => tileGrad(dy, x!, attrs.reps as number[]) }));
   register('Sqrt', ['x'], (dy, [x]) => ({ x: () => tf.div(dy, tf.mul(tf.sqrt(f32(x!)), 2)) }));
+  register('Sum', ['x'], (dy, [x], attrs) => ({ x: () => sumGrad(dy, x!, attrs.axis as number | number[]) }));
 }

@@ -12,27 +12,75 @@ declare const KEY_BRAND: unique symbol;
 /** An opaque, immutable, serialisable PRNG key (two uint32 words). */
 export type PRNGKey = readonly [number, number] & { readonly [KEY_BRAND]: true };
 
-const ROT_A = [13, 15, 26, 6] as const;
-const ROT_B = [17, 29, 16, 24] as const;
-
-/** threefry2x32 with 20 rounds; writes the two output words into out[0..1]. */
+/**
+ * threefry2x32 with 20 rounds (rotations 13 15 26 6 and 17 29 16 24 alternating by group of four,
+ * a key injection after each group); writes the two output words into out[0..1]. Unrolled int32
+ * arithmetic (`| 0` wraps additions, `>>>` reads a word as unsigned) with no allocation per
+ * block: a step's noise, thousands of draws, is made here.
+ */
 function threefry2x32(k0: number, k1: number, c0: number, c1: number, out: Uint32Array | number[]): void {
-  const ks = [k0 >>> 0, k1 >>> 0, (k0 ^ k1 ^ 0x1bd11bda) >>> 0];
-  let x0 = (c0 + ks[0]!) >>> 0;
-  let x1 = (c1 + ks[1]!) >>> 0;
-  for (let i = 0; i < 5; i++) {
-    const rot = i % 2 === 0 ? ROT_A : ROT_B;
-    for (let j = 0; j < 4; j++) {
-      x0 = (x0 + x1) >>> 0;
-      const r = rot[j]!;
-      x1 = ((x1 << r) | (x1 >>> (32 - r))) >>> 0;
-      x1 = (x1 ^ x0) >>> 0;
-    }
-    x0 = (x0 + ks[(i + 1) % 3]!) >>> 0;
-    x1 = (x1 + ks[(i + 2) % 3]! + i + 1) >>> 0;
-  }
-  out[0] = x0;
-  out[1] = x1;
+  const ks0 = k0 | 0;
+  const ks1 = k1 | 0;
+  const ks2 = ks0 ^ ks1 ^ 0x1bd11bda;
+  let x0 = (c0 + ks0) | 0;
+  let x1 = (c1 + ks1) | 0;
+  // Rounds 1-4, then key injection 1.
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 13) | (x1 >>> 19)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 15) | (x1 >>> 17)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 26) | (x1 >>> 6)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 6) | (x1 >>> 26)) ^ x0;
+  x0 = (x0 + ks1) | 0;
+  x1 = (x1 + ks2 + 1) | 0;
+  // Rounds 5-8, then key injection 2.
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 17) | (x1 >>> 15)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 29) | (x1 >>> 3)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 16) | (x1 >>> 16)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 24) | (x1 >>> 8)) ^ x0;
+  x0 = (x0 + ks2) | 0;
+  x1 = (x1 + ks0 + 2) | 0;
+  // Rounds 9-12, then key injection 3.
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 13) | (x1 >>> 19)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 15) | (x1 >>> 17)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 26) | (x1 >>> 6)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 6) | (x1 >>> 26)) ^ x0;
+  x0 = (x0 + ks0) | 0;
+  x1 = (x1 + ks1 + 3) | 0;
+  // Rounds 13-16, then key injection 4.
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 17) | (x1 >>> 15)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 29) | (x1 >>> 3)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 16) | (x1 >>> 16)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 24) | (x1 >>> 8)) ^ x0;
+  x0 = (x0 + ks1) | 0;
+  x1 = (x1 + ks2 + 4) | 0;
+  // Rounds 17-20, then key injection 5.
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 13) | (x1 >>> 19)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 15) | (x1 >>> 17)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 26) | (x1 >>> 6)) ^ x0;
+  x0 = (x0 + x1) | 0;
+  x1 = ((x1 << 6) | (x1 >>> 26)) ^ x0;
+  x0 = (x0 + ks2) | 0;
+  x1 = (x1 + ks0 + 5) | 0;
+  out[0] = x0 >>> 0;
+  out[1] = x1 >>> 0;
 }
 
 /** Exposed for the known-answer tests of the Random123 paper. */
@@ -98,7 +146,7 @@ export function randomBits(key: PRNGKey, n: number): Uint32Array {
   const m = n + (n % 2);
   const half = m / 2;
   const out = new Uint32Array(m);
-  const block = [0, 0];
+  const block = new Uint32Array(2);
   for (let i = 0; i < half; i++) {
     threefry2x32(key[0], key[1], i, i + half, block);
     out[i] = block[0]!;

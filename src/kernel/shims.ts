@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
+import { registerCpuFastPaths } from './cpu-fast-paths.js';
 import { registerLeanGradients } from './lean-gradients.js';
 import { registerWasmFastPaths } from './wasm-fast-paths.js';
 
@@ -59,6 +60,8 @@ export function registerShims(): void {
   registerRecomputingGradients();
   registerMultiOutputGradients();
   registerLeanGradients();
+  // Matrix-vector products as JS loops on the cpu backend (cpu-fast-paths.ts).
+  registerCpuFastPaths();
 }
 
 /** The gradients of stack/concat's inverses, for any number of outputs (item 5 above). */

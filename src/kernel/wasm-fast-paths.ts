@@ -1,7 +1,7 @@
 /**
  * Faster versions of two tfjs-backend-wasm 4.22 kernels that dominate the steps of data-heavy
- * models. Both wrap the original kernel and change only how the result is computed, never what it
- * is (the same XNNPACK or copy routines produce the same float32 values).
+ * models. Both wrap the original kernel and change only how the result is computed: a product is
+ * the same sums taken by XNNPACK in another layout, so it can differ in float32 rounding only.
  *
  * 1. Identity shares the input's buffer under a reference count, as the cpu backend does (and as
  *    wasm's own Reshape does), instead of copying it. The engine clones every input that a
@@ -17,8 +17,9 @@
  *      gradient tape (data that stays fixed across optimisation steps) and freed with the matrix.
  *      Other matrices take the original path, so tensors rebuilt every step (parameters, a
  *      subsample of the data) cost nothing extra.
- *    The same holds for a row times a transposed matrix, and an outer product (inner size 1) is a
- *    broadcast multiply. Other shapes take the original kernel.
+ *    The same holds for a row times a transposed matrix, and an outer product (inner size 1) with
+ *    a transposed operand is the untransposed product of the same data. Other shapes take the
+ *    original kernel.
  *
  * The cached transposes live on the wasm heap outside the backend's tensor table, so they do not
  * count in tf.memory(); they are bounded by {@link TRANSPOSE_CACHE_LIMIT_BYTES}.
@@ -192,11 +193,10 @@ function fastBatchMatMul(original: WasmKernel): WasmKernel {
     if (m === 1 && n > 1 && transposeA && !transposeB) {
       return original({ ...args, inputs: { a: asRow(a, k), b }, attrs: { transposeA: false, transposeB: false } });
     }
-    // Outer product (k = 1): a broadcast multiply, which is vectorised (the product loop is not).
-    if (k === 1 && m * n >= MIN_MATRIX_SIZE) {
-      const multiply = tf.getKernel('Multiply', 'wasm')!.kernelFunc as unknown as WasmKernel;
+    // Outer product (inner size 1) with a transposed operand: the untransposed product of the same data.
+    if (k === 1 && (transposeA || transposeB) && m * n >= MIN_MATRIX_SIZE) {
       const col = { dataId: a.dataId, shape: [m, 1], dtype: a.dtype };
-      return multiply({ inputs: { a: col, b: asRow(b, n) }, backend, attrs: {} });
+      return original({ ...args, inputs: { a: col, b: asRow(b, n) }, attrs: { transposeA: false, transposeB: false } });
     }
     return original(args);
   };
@@ -222,6 +222,11 @@ const WRAPPERS: Readonly<Record<string, (original: WasmKernel) => WasmKernel>> =
   Identity: sharedIdentity,
   BatchMatMul: fastBatchMatMul,
 };
+
+/** Bytes of cached transposes that `backend` (a wasm backend instance) holds: 0 once their matrices are freed. */
+export function cachedTransposeBytes(backend: object): number {
+  return states.get(backend as WasmBackendView)?.bytes ?? 0;
+}
 
 const wrapped = new WeakSet<object>();
 

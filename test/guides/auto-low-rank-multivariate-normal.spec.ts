@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 
+import type { Distribution } from '../../src/distributions/distribution.js';
+import { LowRankMultivariateNormal } from '../../src/distributions/low-rank-multivariate-normal.js';
 import { Normal } from '../../src/distributions/normal.js';
 import { AutoLowRankMultivariateNormal } from '../../src/guides/auto-low-rank-multivariate-normal.js';
 import { ValueError } from '../../src/kernel/errors.js';
-import { seed } from '../../src/kernel/handlers/index.js';
+import { seed, substitute, trace } from '../../src/kernel/handlers/index.js';
+import { PRNGKey } from '../../src/kernel/rng.js';
 import { plate, sample } from '../../src/kernel/primitives.js';
 import { disposeState } from '../../src/kernel/svi-state.js';
 import { exponentialDecay } from '../../src/optim/schedules.js';
-import { expectClose, expectVinferError } from '../helpers/assert.js';
+import { expectClose, expectNoTensorLeak, expectVinferError } from '../helpers/assert.js';
 import { exactRegressionPosterior, fit, regression, regressionData } from './continuous-models.js';
 
 const STEPS = 3000;
@@ -61,6 +64,77 @@ describe('AutoLowRankMultivariateNormal', () => {
         expectClose(q.b!, [1 + Math.sqrt(20)], { atol: 1e-4 });
       });
       tf.dispose(Object.values(params));
+      guide.dispose();
+    });
+  });
+
+  describe("the guide's distribution of the flat latent (fused draw and log-density in loc, W, s)", () => {
+    const LOC = [0.2, -0.4];
+    const W = [[0.5], [-1.5]];
+    const S = [0.3, 1.2];
+    /** The guide's latent distribution built from the given parameter tensors (through substitute). */
+    const latentOf = (guide: AutoLowRankMultivariateNormal, loc: tf.Tensor, w: tf.Tensor, s: tf.Tensor): Distribution => {
+      const data = { auto_loc: loc, auto_cov_factor: w, auto_scale: s };
+      const tr = trace(seed(substitute(guide.forward.bind(guide), { data }), 0)).getTrace(x, y);
+      return tr.get('_auto_latent')!.fn!;
+    };
+    const general = (loc: tf.Tensor, w: tf.Tensor, s: tf.Tensor) => new LowRankMultivariateNormal(loc, tf.mul(w, tf.expandDims(s, -1)), tf.square(s));
+
+    it('draws what LowRankMultivariateNormal(loc, W ⊙ s, s²) draws from the same key, and scores draws and other values as it does', () => {
+      const guide = new AutoLowRankMultivariateNormal(regression, { rank: 1 });
+      tf.tidy(() => {
+        const [loc, w, s] = [tf.tensor1d(LOC), tf.tensor2d(W), tf.tensor1d(S)];
+        const latent = latentOf(guide, loc, w, s);
+        const dense = general(loc, w, s);
+        expect(latent.familyName).to.equal('LowRankMultivariateNormal');
+        for (const shape of [[], [3]]) {
+          const draw = latent.sample(PRNGKey(11), shape);
+          expectClose(draw, dense.sample(PRNGKey(11), shape), { atol: 1e-6, rtol: 1e-6 });
+          expectClose(latent.logProb(draw), dense.logProb(draw), { atol: 1e-5, rtol: 1e-6 });
+        }
+        const other = tf.tensor1d([0.7, -2.1]);
+        expectClose(latent.logProb(other), dense.logProb(other), { atol: 1e-5, rtol: 1e-6 });
+        expectClose(latent.mean, dense.mean, { atol: 1e-6 });
+        expectClose(latent.variance, dense.variance, { atol: 1e-6, rtol: 1e-6 });
+        expectClose(latent.entropy(), dense.entropy(), { atol: 1e-6, rtol: 1e-6 });
+      });
+      guide.dispose();
+    });
+
+    it("gives log q at its own draw the total derivatives in (loc, W, s) of autodiff through LowRankMultivariateNormal's rsample and logProb", () => {
+      const guide = new AutoLowRankMultivariateNormal(regression, { rank: 1 });
+      const args = [tf.tensor1d(LOC), tf.tensor2d(W), tf.tensor1d(S)];
+      const viaGuide = tf.tidy(() =>
+        tf
+          .grads((loc: tf.Tensor, w: tf.Tensor, s: tf.Tensor) => {
+            const latent = latentOf(guide, loc, w, s);
+            const draw = latent.rsample(PRNGKey(12), [2]);
+            return tf.add(tf.sum(latent.logProb(draw)), tf.sum(tf.square(draw)));
+          })(args)
+          .map((g) => Array.from(g.dataSync())),
+      );
+      const viaOps = tf.tidy(() =>
+        tf
+          .grads((loc: tf.Tensor, w: tf.Tensor, s: tf.Tensor) => {
+            const dense = general(loc, w, s);
+            const draw = dense.rsample(PRNGKey(12), [2]);
+            return tf.add(tf.sum(dense.logProb(draw)), tf.sum(tf.square(draw)));
+          })(args)
+          .map((g) => Array.from(g.dataSync())),
+      );
+      // Both in float32 with O(1) values: the two orders of evaluation differ by rounding only.
+      expectClose(viaGuide.flat(), viaOps.flat(), { atol: 1e-4, rtol: 1e-4 });
+      expectNoTensorLeak(() => {
+        tf.dispose(
+          tf.grads((loc: tf.Tensor, w: tf.Tensor, s: tf.Tensor) => {
+            const latent = latentOf(guide, loc, w, s);
+            const draw = latent.rsample(PRNGKey(13));
+            // (log q at its own draw does not depend on loc; the draw itself does.)
+            return tf.add(tf.sum(latent.logProb(draw)), tf.sum(draw));
+          })(args),
+        );
+      });
+      tf.dispose(args);
       guide.dispose();
     });
   });

@@ -31,6 +31,8 @@ describe('lean gradients', () => {
     ['Square', (a, b) => tf.add(tf.square(a), tf.square(b))],
     ['Log', (a, b) => tf.mul(tf.log(a), tf.log(b))],
     ['Sqrt', (a, b) => tf.div(tf.sqrt(a), tf.sqrt(b))],
+    ['Sum over all axes (dy passed as a scalar)', (a, b) => tf.mul(tf.sum(tf.square(a)), b)],
+    ['Sum over one axis, kept and dropped', (a, b) => tf.add(tf.mul(tf.sum(tf.square(a), 1, true), b), tf.sum(tf.mul(a, b), 0))],
   ];
   for (const [name, f] of cases) {
     it(`${name}: gradients match central finite differences for both operands`, () => {
