@@ -127,7 +127,7 @@ interface Checked {
 }
 
 /** Checks every sample site for finiteness with one read-back; returns the first bad site or the checked list. */
-function checkFinite(tr: Trace): { bad: { site: string; reason: string } | null; checked: Checked[] } {
+function checkFinite(tr: Trace): { bad: { site: string; reason: string } | null; checked: Checked[]; error?: Error } {
   const checked: Checked[] = [];
   const flags: tf.Tensor[] = [];
   const labels: { site: string; reason: string }[] = [];
@@ -139,7 +139,7 @@ function checkFinite(tr: Trace): { bad: { site: string; reason: string } | null;
       lp = siteLogProb(s);
     } catch (e) {
       if (!(VinferError.is(e) && e.name === 'ValueError')) throw e;
-      return { bad: { site: s.name, reason: `its log-density could not be computed (${describe(e)})` }, checked };
+      return { bad: { site: s.name, reason: `its log-density could not be computed (${describe(e)})` }, checked, error: e as Error };
     }
     flags.push(allFinite(lp!));
     labels.push({ site: s.name, reason: 'its log-density is not finite at the initial value' });
@@ -242,7 +242,18 @@ export function buildPrototype<A extends unknown[]>(where: string, model: ModelF
   const attempts = init.isRandom === false ? 1 : MAX_INIT_ATTEMPTS;
   let bad: { site: string; reason: string } | null = null;
   let cause: unknown;
-  for (let i = 0; i < attempts; i++) {
+  let lastMessage = '';
+  let repeats = 0;
+  /** True once the model has raised the same message on three attempts in a row. */
+  const isRepeated = (e: Error): boolean => {
+    repeats = e.message === lastMessage ? repeats + 1 : 1;
+    lastMessage = e.message;
+    return repeats >= 3;
+  };
+  let stoppedEarly = false;
+  let tried = 0;
+  for (let i = 0; i < attempts && !stoppedEarly; i++) {
+    tried = i + 1;
     const owned: tf.Tensor[] = [];
     const firstId = nextTensorId();
     let result: Prototype | null = null;
@@ -252,15 +263,20 @@ export function buildPrototype<A extends unknown[]>(where: string, model: ModelF
         try {
           tr = runOnce(model, args, foldIn(key, i), init);
         } catch (e) {
-          // A random starting point can make a downstream parameter invalid; try another one.
+          // A random starting point can make a downstream parameter invalid; try another one. The
+          // same message three times running is the model's own error (a shape mismatch, an
+          // observation outside the support), which more random starts will not fix: stop early.
+          // (Log-densities that cannot be computed are judged the same way below.)
           if (!(VinferError.is(e) && e.name === 'ValueError') || attempts === 1) throw e;
           cause = e;
           bad = { site: '?', reason: `the model raised: ${describe(e)}` };
+          if (isRepeated(e as Error)) stoppedEarly = true;
           return;
         }
         refuseDiscrete(where, tr);
         const checked = checkFinite(tr);
         bad = checked.bad;
+        if (checked.error !== undefined && isRepeated(checked.error)) stoppedEarly = true;
         if (bad === null) result = summarise(checked.checked, tr, firstId, owned, where);
       });
     } catch (e) {
@@ -272,7 +288,8 @@ export function buildPrototype<A extends unknown[]>(where: string, model: ModelF
   const b = bad as { site: string; reason: string } | null;
   const what = b === null || b.site === '?' ? (b?.reason ?? 'no attempt succeeded') : `site '${b.site}': ${b.reason}`;
   throw new ModelError(
-    `${where}: could not find initial values with a finite log-density in ${attempts} attempt${attempts === 1 ? '' : 's'} ` +
+    `${where}: could not find initial values with a finite log-density in ${tried} attempt${tried === 1 ? '' : 's'} ` +
+      (stoppedEarly ? '(the same error every time, so no other starting point was tried) ' : '') +
       `(init strategy ${strategyLabel(init)}); ${what}. Check that site's distribution and support, or give a valid ` +
       'starting point with initLocFn: initToValue({ values: { ... } }).',
     cause === undefined ? undefined : { cause },

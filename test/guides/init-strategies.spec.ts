@@ -199,3 +199,23 @@ describe('init strategies', () => {
     });
   });
 });
+
+describe('initialisation with a model error that no starting point fixes', () => {
+  it("stops after 3 attempts that raise the same error, and reports that error", () => {
+    const bad = () => {
+      const mu = sample('mu', new Normal(0, 1));
+      // The observation has 3 values but the plate says 2: a shape error whatever mu is.
+      plate('data', 2, () => sample('x', new Normal(mu, 1), { obs: [0.1, 0.2, 0.3] }));
+    };
+    const guide = new AutoNormal(bad);
+    let err: unknown;
+    try {
+      seed(() => guide.forward(), 0)();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(Error);
+    expect((err as Error).message).to.contain('in 3 attempts (the same error every time');
+    expect((err as Error).message).to.contain("sample('x')").and.contain('does not broadcast');
+  });
+});
