@@ -9,9 +9,9 @@
  * - W. Hörmann (1993), "The transformed rejection method for generating Poisson random variables",
  *   Insurance: Mathematics and Economics 12 (PTRS).
  * - V. Kachitvichyanukul, B. Schmeiser (1988), "Binomial random variate generation", CACM 31 (inversion, BINV).
- * - G. Marsaglia, W. Tsang (2000), "A simple method for generating gamma variables", ACM TOMS 26.
  */
 import { type PRNGKey, foldIn, uniforms } from '../kernel/rng.js';
+import { logGammaDraw } from './gamma-sampler.js';
 
 const BLOCK = 256;
 
@@ -24,7 +24,7 @@ export class UniformStream {
 
   constructor(private readonly key: PRNGKey) {}
 
-  next(): number {
+  uniform(): number {
     if (this.pos >= this.buf.length) {
       this.buf = uniforms(foldIn(this.key, this.block++), BLOCK);
       this.pos = 0;
@@ -33,14 +33,14 @@ export class UniformStream {
   }
 
   /** A standard normal (Box–Muller; the second value of each pair is kept for the next call). */
-  nextNormal(): number {
+  normal(): number {
     if (this.spareNormal !== undefined) {
       const z = this.spareNormal;
       this.spareNormal = undefined;
       return z;
     }
-    const r = Math.sqrt(-2 * Math.log(this.next()));
-    const t = 2 * Math.PI * this.next();
+    const r = Math.sqrt(-2 * Math.log(this.uniform()));
+    const t = 2 * Math.PI * this.uniform();
     this.spareNormal = r * Math.sin(t);
     return r * Math.cos(t);
   }
@@ -68,10 +68,10 @@ export function samplePoisson(rate: number, s: UniformStream): number {
     // The count of uniforms whose running product stays above e^-rate; expected rate + 1 uniforms.
     const limit = Math.exp(-rate);
     let k = 0;
-    let prod = s.next();
+    let prod = s.uniform();
     while (prod > limit) {
       k++;
-      prod *= s.next();
+      prod *= s.uniform();
     }
     return k;
   }
@@ -82,8 +82,8 @@ export function samplePoisson(rate: number, s: UniformStream): number {
   const logInvAlpha = Math.log(1.1239 + 1.1328 / (b - 3.4));
   const vr = 0.9277 - 3.6224 / (b - 2);
   for (;;) {
-    const u = s.next() - 0.5;
-    const v = s.next();
+    const u = s.uniform() - 0.5;
+    const v = s.uniform();
     const us = 0.5 - Math.abs(u);
     const k = Math.floor(((2 * a) / us + b) * u + rate + 0.43);
     if (us >= 0.07 && v <= vr) return k;
@@ -108,7 +108,7 @@ function binomialInversion(n: number, p: number, s: UniformStream): number {
   const ratio = p / q;
   const a = (n + 1) * ratio;
   let f = Math.exp(n * Math.log1p(-p));
-  let u = s.next();
+  let u = s.uniform();
   let k = 0;
   while (u > f) {
     u -= f;
@@ -117,7 +117,7 @@ function binomialInversion(n: number, p: number, s: UniformStream): number {
       // Rounding left a sliver of mass past n: start over with a fresh uniform.
       k = 0;
       f = Math.exp(n * Math.log1p(-p));
-      u = s.next();
+      u = s.uniform();
       continue;
     }
     f *= a / k - ratio;
@@ -137,8 +137,8 @@ function binomialBTRS(n: number, p: number, s: UniformStream): number {
   const m = Math.floor((n + 1) * p);
   const h = logFactorial(m) + logFactorial(n - m);
   for (;;) {
-    const u = s.next() - 0.5;
-    let v = s.next();
+    const u = s.uniform() - 0.5;
+    let v = s.uniform();
     const us = 0.5 - Math.abs(u);
     const k = Math.floor(((2 * a) / us + b) * u + c);
     if (k < 0 || k > n) continue;
@@ -148,26 +148,9 @@ function binomialBTRS(n: number, p: number, s: UniformStream): number {
   }
 }
 
-/** A Gamma(shape, rate 1) draw (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)). */
+/** A Gamma(shape, rate 1) draw: the gamma sampler's draw (Marsaglia–Tsang), read from this stream. */
 export function sampleGamma(shape: number, s: UniformStream): number {
-  if (!(shape > 0)) return NaN;
-  if (shape < 1) {
-    // Gamma(a) = Gamma(a + 1)·U^(1/a); taken in logs so tiny shapes do not underflow to 0 too early.
-    const g = sampleGamma(shape + 1, s);
-    return Math.exp(Math.log(g) + Math.log(s.next()) / shape);
-  }
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    const x = s.nextNormal();
-    const t = 1 + c * x;
-    if (t <= 0) continue;
-    const v = t * t * t;
-    const u = s.next();
-    const x2 = x * x;
-    if (u < 1 - 0.0331 * x2 * x2) return d * v;
-    if (Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return d * v;
-  }
+  return Math.exp(logGammaDraw(shape, s));
 }
 
 /** Index of the category that uniform `u` falls in, given cumulative sums `cum[off..off+k)` (last = total). */

@@ -63,8 +63,14 @@ class KeyStream {
   }
 }
 
+/** A source of standard normals and (0, 1) uniforms for rejection samplers. */
+export interface VariateStream {
+  normal(): number;
+  uniform(): number;
+}
+
 /** log of one Gamma(alpha, 1) draw; NaN unless alpha > 0 and finite. */
-function logGammaDraw(alpha: number, s: KeyStream): number {
+export function logGammaDraw(alpha: number, s: VariateStream): number {
   if (!(alpha > 0) || alpha === Infinity) return NaN;
   // Boost (Marsaglia–Tsang, section 6): Gamma(a) = Gamma(a + 1) * U^(1/a), taken in log space.
   const boosted = alpha < 1;

@@ -7,10 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { TensorLike } from '../distributions/tensor-like.js';
 import { type Guide, type ModelFn, guideFunction } from '../guides/guide.js';
-import { maxPlateNesting } from '../losses/particles.js';
+import { inOuterPlate, maxPlateNesting } from '../losses/particles.js';
 import { ValueError } from './errors.js';
 import { replay, seed, substitute, trace } from './handlers/index.js';
-import { plate } from './primitives.js';
 import { type PRNGKey, split } from './rng.js';
 import type { Trace } from './trace-data.js';
 
@@ -155,7 +154,7 @@ export class Predictive<A extends unknown[] = any[]> {
     const nesting = maxPlateNesting(probe.tr);
     const dim = -(nesting + 1);
     const n = this.numSamples;
-    const wrap = (fn: ModelFn<A>): ModelFn<A> => (...a: A) => plate('_num_predictive_samples', n, () => fn(...a), { dim });
+    const wrap = (fn: ModelFn<A>): ModelFn<A> => inOuterPlate(fn, '_num_predictive_samples', n, nesting);
     let sub: Record<string, tf.Tensor> | null = null;
     if (this.samples !== null) {
       // Posterior draws get the particle dim at `dim`: [n, 1, ..., 1, ...site shape].

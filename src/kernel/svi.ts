@@ -51,6 +51,8 @@ export class SVI<A extends unknown[] = any[]> {
   readonly events$: Observable<SVIEvent> = this.subject.asObservable();
   private readonly info = new Map<string, ParamInfo>();
   private current: SVIState | null = null;
+  /** The key the stateful API (step / evaluateLoss) initialises from; see useKey. */
+  private stepKey: PRNGKey = PRNGKey(0);
 
   constructor(
     model: ModelFn<A>,
@@ -326,8 +328,6 @@ export class SVI<A extends unknown[] = any[]> {
     if (this.current === null) this.current = this.init(this.stepKey, ...args);
     return this.evaluate(this.current, ...args);
   }
-
-  private stepKey: PRNGKey = PRNGKey(0);
 
   /** Sets the key the stateful API initialises from, and forgets its current state. */
   useKey(key: PRNGKey): this {

@@ -18,10 +18,15 @@ export function siteLogProb(site: Site): tf.Tensor | null {
   } catch (err) {
     throw atSite(err, site);
   }
+  return applySiteMask(lp, site);
+}
+
+/** `terms` (a per-element log-density or KL over the site's batch) with the site's mask applied: 0 where masked out. */
+export function applySiteMask(terms: tf.Tensor, site: Site): tf.Tensor {
   const m = site.mask;
-  if (m === null || m === true) return lp;
-  if (m === false) return tf.zerosLike(lp);
-  return tf.where(tf.broadcastTo(tf.cast(m, 'bool'), lp.shape), lp, tf.zerosLike(lp));
+  if (m === null || m === true) return terms;
+  if (m === false) return tf.zerosLike(terms);
+  return tf.where(tf.broadcastTo(tf.cast(m, 'bool'), terms.shape), terms, tf.zerosLike(terms));
 }
 
 /**

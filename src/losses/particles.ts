@@ -28,10 +28,10 @@ export function meanOverParticles(key: PRNGKey, num: number, particle: (key: PRN
  * that extra leading dim.
  */
 export function vectorizedPair(model: ModelFn, guide: ModelFn, num: number, nesting: number): [ModelFn, ModelFn] {
-  const dim = -(nesting + 1);
-  const wrap =
-    (fn: ModelFn): ModelFn =>
-    (...args: unknown[]) =>
-      plate('_num_particles_vectorized', num, () => fn(...args), { dim });
-  return [wrap(model), wrap(guide)];
+  return [inOuterPlate(model, '_num_particles_vectorized', num, nesting), inOuterPlate(guide, '_num_particles_vectorized', num, nesting)];
+}
+
+/** `fn` run inside a plate of `size` at the dim left of the `nesting` plate dims it uses itself. */
+export function inOuterPlate<A extends unknown[]>(fn: (...args: A) => unknown, name: string, size: number, nesting: number): (...args: A) => unknown {
+  return (...args: A) => plate(name, size, () => fn(...args), { dim: -(nesting + 1) });
 }

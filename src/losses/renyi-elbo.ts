@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
+import { logSumExp } from '../distributions/special.js';
 import type { ModelFn } from '../guides/guide.js';
 import { stopGradient } from '../kernel/autodiff.js';
 import { ValueError } from '../kernel/errors.js';
@@ -52,8 +53,7 @@ export class RenyiELBO extends ELBO {
       }),
     );
     const scaled = tf.mul(elbos, 1 - this.alpha);
-    const m = stopGradient(tf.max(scaled));
-    const lse = tf.add(m, tf.log(tf.sum(tf.exp(tf.sub(scaled, m)))));
+    const lse = logSumExp(scaled, 0);
     const renyi = tf.div(tf.sub(lse, Math.log(this.numParticles)), 1 - this.alpha);
     const weights = stopGradient(tf.exp(tf.sub(scaled, lse)));
     const weighted = tf.sum(tf.mul(weights, elbos));

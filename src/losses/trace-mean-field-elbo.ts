@@ -7,8 +7,7 @@ import { stopGradient } from '../kernel/autodiff.js';
 import { VinferError } from '../kernel/errors.js';
 import type { PluginMeta } from '../kernel/plugin-meta.js';
 import type { PRNGKey } from '../kernel/rng.js';
-import type { Site } from '../kernel/runtime.js';
-import { scaleAndSum, siteLogProb, siteLogProbSum } from '../kernel/trace-data.js';
+import { applySiteMask, scaleAndSum, siteLogProb, siteLogProbSum } from '../kernel/trace-data.js';
 import { ELBO, type ELBOOptions, getTraces } from './elbo.js';
 import { meanOverParticles } from './particles.js';
 import { valueWithGradientOf } from './trace-elbo.js';
@@ -42,7 +41,7 @@ export class TraceMeanFieldELBO extends ELBO {
         const g = guideTrace.get(site.name)!;
         const kl = this.tryKL(g.fn!, site.fn!);
         if (kl !== null) {
-          elbo = tf.sub(elbo, maskedScaledSum(kl, site));
+          elbo = tf.sub(elbo, scaleAndSum(applySiteMask(kl, site), site.scale));
         } else {
           const lq = siteLogProbSum(g)!;
           elbo = tf.add(elbo, tf.sub(siteLogProbSum(site)!, lq));
@@ -77,14 +76,3 @@ export class TraceMeanFieldELBO extends ELBO {
     }
   }
 }
-
-/** A KL tensor (batch shape of the site) masked and scaled like the site's log-density. */
-function maskedScaledSum(kl: tf.Tensor, site: Site): tf.Tensor {
-  const m = site.mask;
-  let v = kl;
-  if (m === false) v = tf.zerosLike(kl);
-  else if (m !== null && m !== true) v = tf.where(tf.broadcastTo(tf.cast(m, 'bool'), kl.shape), kl, tf.zerosLike(kl));
-  return scaleAndSum(v, site.scale);
-}
-
-
